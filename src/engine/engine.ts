@@ -48,6 +48,8 @@ export interface Engine {
   view(state: ConversationState, now: string): View;
   /** Whether a stored state can be continued by this engine (its area and step still exist). */
   canResume(state: unknown): state is ConversationState;
+  /** The enabled pack's version for an area, for audit rows. */
+  packVersion(area: string): string | undefined;
 }
 
 const norm = (s: string) =>
@@ -64,9 +66,9 @@ const SKIP = new Set(['skip', 'none', 'no', 'n', 'no reference', 'not known', 'u
 const NONE = new Set(['none', 'no', 'nothing', '0', 'n']);
 
 /** Typed words that are commands wherever the user is. */
-function commandOf(text: string): Command | { glossary: string } | null {
+export function commandOf(text: string): Command | { glossary: string } | null {
   const t = norm(text);
-  if (/\b(emergency|immediate danger)\b/.test(t) || /(^|\D)999(\D|$)/.test(text)) return 'emergency';
+  if (/\b(emergency|immediate danger)\b/.test(t) || /(^|\s)999($|[\s.!?,])/.test(text)) return 'emergency';
   if (t === 'back' || t === 'go back' || t === 'undo') return 'back';
   if (t === 'restart' || t === 'start again' || t === 'start over' || t === 'reset') return 'restart';
   if (t === 'contacts' || t === 'contact' || t === 'who do i contact') return 'contacts';
@@ -104,10 +106,11 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   const effectsOf = (before: ConversationState, after: ConversationState, now: string): Effect[] => {
-    if (after.node === before.node) return [];
+    // A run completes once: coming back to its outcome from an interrupt (emergency, check) is not a new completion.
+    if (after.node === before.node || before.ctx.completedAt !== null) return [];
     const found = stepOf(catalog, after.node);
     if (found?.step.kind !== 'outcome') return [];
-    return [{ type: 'case-completed', summary: caseSummary(found.p, after, found.step, now) }];
+    return [{ type: 'case-completed', summary: caseSummary(found.p, after, found.step, now, catalog.common) }];
   };
 
   const result = (
@@ -206,7 +209,10 @@ export function createEngine(options: EngineOptions): Engine {
       case 'emergency':
         return move(state, { type: 'EMERGENCY', at: now }, now) ?? result(state, now);
       case 'carry-on': {
-        const moved = move(state, { type: 'CARRY_ON', at: now }, now);
+        const moved =
+          move(state, { type: 'CARRY_ON', at: now }, now) ??
+          // On an ordinary "do this" step, "carry on" means done, as its button says.
+          (renderView(catalog, state, now).kind === 'actions' ? move(state, { type: 'ANSWER', value: 'done', at: now }, now) : null);
         if (moved) return moved;
         return result(state, now, { notice: { kind: 'info', title: 'Carrying on from here.', lines: [] } });
       }
@@ -225,12 +231,16 @@ export function createEngine(options: EngineOptions): Engine {
         const moved = state.node === SPECIAL.selfCheck ? null : move(state, { type: 'CHECK', at: now }, now);
         if (moved) return moved;
         const p = state.ctx.area ? procedures.get(state.ctx.area) : undefined;
-        return fail(
-          state,
-          now,
-          'not_available',
-          p ? `The ${p.procedure} has no questions to ask yourself.` : 'The questions to ask yourself depend on the area. Choose the area first.',
-        );
+        // Refused inside the self-check or the emergency step: say why, not that the procedure has none.
+        const why =
+          state.node === SPECIAL.selfCheck
+            ? 'You are already going through the questions to ask yourself.'
+            : p?.selfCheck
+              ? 'Type "carry on" first, then "check" for the questions to ask yourself.'
+              : p
+                ? `The ${p.procedure} has no questions to ask yourself.`
+                : 'The questions to ask yourself depend on the area. Choose the area first.';
+        return fail(state, now, 'not_available', why);
       }
       case 'contacts':
         return result(state, now, { notice: contactsNotice(catalog, state.ctx.area) });
@@ -293,7 +303,7 @@ export function createEngine(options: EngineOptions): Engine {
           }
           const found = stepOf(catalog, state.node);
           if (found?.step.kind !== 'outcome') return fail(state, now, 'invalid_answer', 'The summary can be sent once the procedure reaches its outcome.');
-          const summary = caseSummary(found.p, state, found.step, now);
+          const summary = caseSummary(found.p, state, found.step, now, catalog.common);
           return result(state, now, {
             effects: [{ type: 'notify-manager', manager: input.manager, summary }],
             notice: { kind: 'info', title: 'Sending the risk summary to your manager.', lines: [] },
@@ -305,6 +315,7 @@ export function createEngine(options: EngineOptions): Engine {
       return renderView(catalog, state, now);
     },
     canResume,
+    packVersion: (area) => procedures.get(area)?.version,
   };
 }
 

@@ -289,7 +289,8 @@ export function compileMachine({ procedures, fixedArea }: MachineOptions) {
         return { selfCheck: { index: context.selfCheck.index + 1, no } };
       }),
       leaveInterrupt: assign({ returnTo: null, selfCheck: null }),
-      complete: assign(({ event }) => ({ completedAt: 'at' in event ? event.at : null })),
+      // Coming back to an outcome from an interrupt keeps the time it was first reached.
+      complete: assign(({ context, event }) => ({ completedAt: context.completedAt ?? ('at' in event ? event.at : null) })),
       reset: assign(({ event }) => freshContext(fixedArea, event.at)),
     },
   });

@@ -80,7 +80,13 @@ function position(state: ConversationState, heading: string): string {
 }
 
 /** Builds the case summary the outcome carries. */
-export function caseSummary(p: Procedure, state: ConversationState, outcome: Step & { kind: 'outcome' }, now: string): CaseSummary {
+export function caseSummary(
+  p: Procedure,
+  state: ConversationState,
+  outcome: Step & { kind: 'outcome' },
+  now: string,
+  common: Common,
+): CaseSummary {
   const answers: CaseSummary['answers'] = [];
   for (const key of state.ctx.trail) {
     const rec = state.ctx.answers[key];
@@ -89,8 +95,8 @@ export function caseSummary(p: Procedure, state: ConversationState, outcome: Ste
     let heading = found.step;
     let label = rec.v;
     if (key === SPECIAL.danger || key === SPECIAL.area) {
-      heading = key === SPECIAL.danger ? 'immediate danger?' : 'which area?';
-      label = key === SPECIAL.area ? p.name : rec.v;
+      heading = key === SPECIAL.danger ? common.danger.heading : common.area.heading;
+      label = key === SPECIAL.area ? p.name : rec.v === 'yes' ? common.danger.yesLabel : common.danger.noLabel;
     } else {
       const step = p.steps.find((s) => s.id === found.step);
       if (!step) continue;
@@ -296,7 +302,7 @@ export function renderView(catalog: Catalog, state: ConversationState, now: stri
         actions: actionViews(p, step.actions),
         contacts: contactsOf(p, step.actions, step.contacts),
         provenance: provenance(p),
-        summary: caseSummary(p, state, step, now),
+        summary: caseSummary(p, state, step, now, common),
         hint: 'Type "restart" to start again, "contacts" for every contact, or "back" to change your last answer.',
       };
   }

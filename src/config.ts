@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+const Days = z.coerce.number().int().positive();
+
+const Area = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be an area id such as nottingham-city');
+
+/** Every environment variable the bot reads. `.env.example` lists the same names. */
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  DIALOGS_DIR: z.string().min(1).default('./dialogs'),
+  ENABLED_AREAS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return null;
+      const areas = s.split(',').map((a) => a.trim());
+      for (const a of areas) {
+        const ok = Area.safeParse(a);
+        if (!ok.success) ctx.addIssue({ code: 'custom', message: `"${a}" ${ok.error.issues[0]?.message ?? 'is not an area id'}` });
+      }
+      return areas;
+    }),
+  DEFAULT_AREA: Area.optional(),
+  SESSION_TTL_DAYS: Days.default(30),
+  RECORD_RETENTION_DAYS: Days.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WEB_CHAT: z.enum(['on', 'off', 'auto']).default('auto'),
+});
+
+export type Config = z.output<typeof Env>;
+
+/** Raised at start when the environment is wrong; names every bad variable. */
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+}
+
+/** Parses the environment once; empty strings count as unset, as in a copied .env.example. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = Env.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { commandOf, SPECIAL, type ConversationState, type Engine, type Input, type StepResult } from '../engine';
+import type { AuditEntry, Channel, OutboxWrite, Store, TurnWrite } from '../store/types';
+
+/** One inbound delivery, already parsed by its channel. */
+export interface TurnRequest {
+  /** Channel-scoped conversation id, e.g. "teams:<conversation id>", "web:<session id>". */
+  conversationId: string;
+  channel: Channel;
+  userId: string;
+  /** Where proactive messages reach this user; stored with the conversation. */
+  address: unknown;
+  /** Idempotency key of the delivery: Teams activity id, Slack event_id or action ts, web message id. */
+  inboundKey: string;
+  /** `open` shows where the user is (first contact, a page load) without answering anything. */
+  input: Input | { type: 'open' };
+  now: string;
+}
+
+export type TurnOutcome =
+  | { status: 'reply'; result: StepResult; version: number; isNew: boolean }
+  /** A redelivery of something already handled: send nothing. */
+  | { status: 'duplicate' };
+
+/** Thrown when a conversation keeps changing under a turn (it never stops losing the race). */
+export class TurnContentionError extends Error {
+  readonly code = 'turn_contention';
+}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * The only place a turn is orchestrated: load, step the pure engine, then save the state, the audit row, the case
+ * record and the outbox messages in one transaction. Turns of one conversation are serialised in this process; across
+ * processes the stored version decides, and the loser re-reads and is judged against the new state.
+ */
+export class ConversationService {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {}
+
+  /** Handles one delivery; resolves once the turn is durably stored. */
+  handle(request: TurnRequest): Promise<TurnOutcome> {
+    const previous = this.queues.get(request.conversationId) ?? Promise.resolve();
+    const run = previous.then(
+      () => this.handleNow(request),
+      () => this.handleNow(request),
+    );
+    this.queues.set(request.conversationId, run);
+    // Drop the queue entry once this turn is the last one, so idle conversations hold no memory.
+    void run.finally(() => {
+      if (this.queues.get(request.conversationId) === run) this.queues.delete(request.conversationId);
+    });
+    return run;
+  }
+
+  /** Reads a conversation's current view without changing anything (page reloads, App Home). */
+  async peek(conversationId: string, now: string): Promise<StepResult | null> {
+    const stored = await this.store.getConversation(conversationId);
+    if (!stored || !this.engine.canResume(stored.state)) return null;
+    return { state: stored.state, view: this.engine.view(stored.state, now), effects: [], changed: false };
+  }
+
+  private async handleNow(request: TurnRequest): Promise<TurnOutcome> {
+    const started = process.hrtime.bigint();
+    if (await this.store.hasInbound(request.inboundKey)) {
+      this.log.info({ conversation: request.conversationId, channel: request.channel }, 'duplicate delivery dropped');
+      return { status: 'duplicate' };
+    }
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const stored = await this.store.getConversation(request.conversationId);
+      const resumable = stored !== null && this.engine.canResume(stored.state);
+      const before = resumable ? stored.state : null;
+      const result = this.apply(before, request);
+      const write: TurnWrite = {
+        conversationId: request.conversationId,
+        channel: request.channel,
+        userId: request.userId,
+        address: request.address,
+        expectedVersion: stored ? stored.version : null,
+        state: result.state,
+        inboundKey: request.inboundKey,
+        audit: [this.auditOf(request, before, result)],
+        caseRecord: caseRecordOf(request, result),
+        outbox: this.outboxOf(request, result),
+        now: request.now,
+      };
+      const commit = await this.store.commitTurn(write);
+      if (commit.status === 'duplicate') return { status: 'duplicate' };
+      if (commit.status === 'committed') {
+        this.log.info(
+          {
+            conversation: request.conversationId,
+            channel: request.channel,
+            from: before?.node ?? null,
+            to: result.state.node,
+            error: result.error?.code,
+            effects: result.effects.map((e) => e.type),
+            attempt,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+          },
+          'turn',
+        );
+        return { status: 'reply', result, version: commit.version, isNew: before === null };
+      }
+      // Conflict: another turn won. Loop to re-read and judge this input against the state it left.
+    }
+    throw new TurnContentionError(`conversation ${request.conversationId} kept changing during the turn`);
+  }
+
+  private apply(before: ConversationState | null, request: TurnRequest): StepResult {
+    const { input, now } = request;
+    if (before) {
+      if (input.type === 'open') return { state: before, view: this.engine.view(before, now), effects: [], changed: false };
+      return this.engine.step(before, input, now);
+    }
+    const fresh = this.engine.start(now);
+    // A first message starts the procedure; of what it says, only an emergency is acted on at once.
+    if (input.type === 'text' && commandOf(input.text) === 'emergency') return this.engine.step(fresh.state, input, now);
+    if (input.type === 'command' && input.command === 'emergency') return this.engine.step(fresh.state, input, now);
+    if (input.type === 'answer' || input.type === 'send-summary') {
+      return {
+        ...fresh,
+        error: { code: 'stale_answer', message: 'That question belongs to an earlier conversation. Here is where to start.' },
+        notice: { kind: 'error', title: 'That question belongs to an earlier conversation. Here is where to start.', lines: [] },
+      };
+    }
+    return fresh;
+  }
+
+  /** One audit row per turn: ids and codes only. */
+  private auditOf(request: TurnRequest, before: ConversationState | null, result: StepResult): AuditEntry {
+    const node = before?.node ?? null;
+    let code: string;
+    if (result.error) code = result.error.code;
+    else if (!before) code = 'start';
+    else if (request.input.type === 'command') code = request.input.command;
+    else if (request.input.type === 'send-summary') code = 'send-summary';
+    else if (request.input.type === 'open') code = 'open';
+    else if (node && result.state.ctx.answers[node] && result.state.node !== node) code = `answer:${result.state.ctx.answers[node].v}`;
+    else code = result.state.node === SPECIAL.emergency ? 'emergency' : result.changed ? 'moved' : 'info';
+    const area = result.state.ctx.area;
+    return {
+      at: request.now,
+      kind: 'turn',
+      conversationId: request.conversationId,
+      userId: request.userId,
+      area,
+      packVersion: area ? (this.engine.packVersion(area) ?? null) : null,
+      step: node,
+      code,
+    };
+  }
+
+  private outboxOf(request: TurnRequest, result: StepResult): OutboxWrite[] {
+    return result.effects.flatMap((effect): OutboxWrite[] =>
+      effect.type === 'notify-manager'
+        ? [
+            {
+              id: randomUUID(),
+              conversationId: request.conversationId,
+              kind: 'notify-manager',
+              channel: request.channel,
+              recipient: effect.manager.id,
+              payload: { summary: effect.summary, sender: { userId: request.userId, address: request.address }, raisedAt: request.now },
+            },
+          ]
+        : [],
+    );
+  }
+}
+
+function caseRecordOf(request: TurnRequest, result: StepResult): TurnWrite['caseRecord'] {
+  const completed = result.effects.find((e) => e.type === 'case-completed');
+  if (!completed) return undefined;
+  const s = completed.summary;
+  return {
+    conversationId: request.conversationId,
+    caseRef: s.caseRef,
+    area: s.area,
+    packVersion: s.packVersion,
+    outcome: s.outcome.step,
+    summary: s,
+    completedAt: s.completedAt,
+  };
+}

@@ -1,0 +1,89 @@
+import { hostname } from 'node:os';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger } from './log';
+import { loadCatalogue, ProcedureInvalidError, formatProblem } from './procedure/load';
+import { createEngine, UnknownAreaError } from './engine';
+import { createStore } from './store';
+import { ConversationService } from './conversation/conversation-service';
+import { OutboxDispatcher } from './conversation/outbox-dispatcher';
+import { createServer } from './server';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** Whether the sign-in-less local page may be served. */
+export function webChatEnabled(config: Config): boolean {
+  if (config.WEB_CHAT === 'on') return true;
+  if (config.WEB_CHAT === 'off') return false;
+  return LOOPBACK.test(config.HOST);
+}
+
+/** Wires configuration, packs, engine, store, dispatcher and server together, then listens. */
+export async function main(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(env);
+  const log = createLogger(config.LOG_LEVEL);
+  const catalogue = loadCatalogue(config.DIALOGS_DIR);
+  const enabled = config.ENABLED_AREAS;
+  if (enabled) {
+    const unknown = enabled.filter((a) => !catalogue.procedures.some((p) => p.area === a));
+    if (unknown.length > 0) throw new UnknownAreaError(`ENABLED_AREAS names areas with no pack: ${unknown.join(', ')}`);
+  }
+  const procedures = enabled ? catalogue.procedures.filter((p) => enabled.includes(p.area)) : catalogue.procedures;
+  const engine = createEngine({ procedures, common: catalogue.common, defaultArea: config.DEFAULT_AREA });
+  const store = await createStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const clock = () => new Date();
+  const conversations = new ConversationService(engine, store, log);
+  const dispatcher = new OutboxDispatcher(store, {}, log, { worker: `${hostname()}:${process.pid}`, clock });
+  const webChat = webChatEnabled(config);
+  const server = createServer({ engine, conversations, log, clock, webChat, storeDialect: store.dialect, onQueued: () => dispatcher.nudge() });
+
+  await new Promise<void>((resolve) => {
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  dispatcher.start();
+  const address = server.address();
+  log.info(
+    {
+      port: address.port,
+      host: config.HOST,
+      store: store.dialect,
+      areas: engine.areas.map((a) => a.id),
+      defaultArea: engine.fixedArea,
+      webChat,
+      teams: false,
+      slack: false,
+    },
+    'listening',
+  );
+  process.stdout.write(
+    `CSE guidance bot listening on http://${config.HOST}:${address.port} ` +
+      `(areas: ${engine.areas.map((a) => a.name).join(', ')}; store: ${store.dialect}; web chat: ${webChat ? 'on' : 'off'}; Teams: not configured; Slack: not configured)\n`,
+  );
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    server.close();
+    void dispatcher
+      .stop()
+      .then(() => store.close())
+      .then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  return { server, store, dispatcher, engine };
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    if (e instanceof ProcedureInvalidError) {
+      process.stderr.write(`Refusing to start: a procedure pack is invalid.\n${e.problems.map(formatProblem).join('\n')}\n`);
+    } else if (e instanceof ConfigError || e instanceof UnknownAreaError) {
+      process.stderr.write(`Refusing to start: ${e.message}\n`);
+    } else {
+      process.stderr.write(`Refusing to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    }
+    process.exit(1);
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * createStore: SQLite (one file under dataDir) when no databaseUrl is given, PostgreSQL when one is. Both go through
+ * the same Kysely code (store.ts); migrations are applied before the store is handed out.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Pool } from 'pg';
+import { migrateToLatest } from './migrations';
+import type { Database } from './schema';
+import { KyselyStore } from './store';
+import type { Store } from './types';
+
+export * from './types';
+export { isoTime } from './store';
+export { migrateToLatest, migrations, MIGRATION_TABLE } from './migrations';
+
+export const SQLITE_FILE = 'cse-bot.sqlite';
+
+export interface StoreOptions {
+  /**
+   * postgres://… or postgresql://… to use PostgreSQL. The tables live in the connection's current schema; pick
+   * another than public with `?options=-c%20search_path%3Dmy_schema` (the schema must exist).
+   */
+  databaseUrl?: string;
+  /** Where the SQLite file lives (created if missing); unused with PostgreSQL. */
+  dataDir: string;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+  /** SQLite busy timeout in ms (default 5000): how long another process's write lock is waited for. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens the SQLite file with the settings the store relies on:
+ * - WAL: readers never block the writer, and a commit is one append to the log;
+ * - synchronous=FULL: the WAL is fsynced at every commit, so an acknowledged turn survives a power cut
+ *   (NORMAL would only guarantee consistency, not durability, in WAL mode);
+ * - busy_timeout: another process (the export CLI, a retention job) holding the lock is waited for, not an error;
+ * - foreign_keys on (off by default in SQLite), so any future foreign key is enforced as on PostgreSQL.
+ */
+export function openSqliteDatabase(file: string, busyTimeoutMs = 5000): BetterSqlite3.Database {
+  const db = new BetterSqlite3(file);
+  try {
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (String(mode).toLowerCase() !== 'wal') throw new Error(`store: cannot use WAL on ${file} (journal_mode=${String(mode)})`);
+    db.pragma('synchronous = FULL');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    db.pragma('foreign_keys = ON');
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export async function createStore(options: StoreOptions): Promise<Store> {
+  const url = options.databaseUrl?.trim();
+  if (url) return createPostgresStore(url, options.poolSize ?? 10);
+  return createSqliteStore(options.dataDir, options.busyTimeoutMs);
+}
+
+/**
+ * Opens of the same SQLite file in this process, one after another: better-sqlite3 is synchronous, so two
+ * connections of one process contending for the write lock would block the event loop in the busy handler
+ * instead of letting the holder finish. (Run one store per file per process; this only keeps start-up safe.)
+ */
+const sqliteOpens = new Map<string, Promise<unknown>>();
+
+function createSqliteStore(dataDir: string, busyTimeoutMs?: number): Promise<Store> {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.resolve(dataDir, SQLITE_FILE);
+  const previous = sqliteOpens.get(file) ?? Promise.resolve();
+  const opening = previous.catch(() => undefined).then(() => openSqliteStore(file, busyTimeoutMs));
+  const settled = opening.catch(() => undefined);
+  sqliteOpens.set(file, settled);
+  void settled.then(() => {
+    if (sqliteOpens.get(file) === settled) sqliteOpens.delete(file);
+  });
+  return opening;
+}
+
+async function openSqliteStore(file: string, busyTimeoutMs?: number): Promise<Store> {
+  const database = openSqliteDatabase(file, busyTimeoutMs);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  try {
+    const applied = await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+    return new KyselyStore(db, 'sqlite', applied);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}
+
+async function createPostgresStore(url: string, poolSize: number): Promise<Store> {
+  if (!/^postgres(ql)?:\/\//i.test(url)) {
+    throw new Error('store: databaseUrl must start with postgres:// or postgresql:// (leave it unset for SQLite)');
+  }
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  // An idle client losing its connection emits 'error' on the pool; unhandled, that would crash the process. The
+  // pool drops that client and the next query reports any lasting problem.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    if (!rows[0]?.schema) throw new Error('store: the PostgreSQL connection has no current schema (check search_path)');
+    const applied = await migrateToLatest(db as Kysely<unknown>, 'postgres');
+    return new KyselyStore(db, 'postgres', applied);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}

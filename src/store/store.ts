@@ -1,0 +1,458 @@
+/**
+ * The Store over Kysely: one code path for SQLite and PostgreSQL. The only dialect-specific pieces are how a write
+ * transaction begins (BEGIN IMMEDIATE on SQLite, so it takes the write lock up front instead of failing to upgrade
+ * a read lock later) and FOR UPDATE SKIP LOCKED when claiming outbox rows on PostgreSQL.
+ *
+ * Times are never read from the clock here: every time comes in as an argument (ISO-8601) and is normalised with
+ * Date#toISOString, which also rejects garbage.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { CaseSummary, ConversationState } from '../engine';
+import type { Database, OutboxTable } from './schema';
+import type {
+  AuditEntry,
+  CaseRecordWrite,
+  Channel,
+  OutboxRow,
+  OutboxWrite,
+  RetentionResult,
+  Store,
+  StoredConversation,
+  TurnCommit,
+  TurnWrite,
+} from './types';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Channel error messages can be long (HTML error pages); keep the head. */
+const MAX_ERROR_LENGTH = 1000;
+
+/** Normalises an ISO time to Date#toISOString's fixed-width UTC form, so text order is time order. */
+export function isoTime(value: string, what = 'time'): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new TypeError(`store: ${what} is not an ISO-8601 time: ${JSON.stringify(value)}`);
+  return new Date(ms).toISOString();
+}
+
+function daysBefore(now: string, days: number, what: string): string {
+  if (!Number.isFinite(days) || days < 0) throw new RangeError(`store: ${what} must be a number of days >= 0`);
+  return new Date(Date.parse(now) - days * DAY_MS).toISOString();
+}
+
+function parseJson<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
+/** JSON as text; `undefined` (e.g. no address yet) is stored as null so it parses back. */
+function toJson(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+/** Thrown inside a transaction to roll it back and return `result`. */
+class Rollback<T> extends Error {
+  constructor(readonly result: T) {
+    super('rolled back');
+  }
+}
+
+function auditValues(entries: AuditEntry[]) {
+  return entries.map((e) => ({
+    at: isoTime(e.at, 'audit at'),
+    kind: e.kind,
+    conversation_id: e.conversationId,
+    user_id: e.userId,
+    area: e.area,
+    pack_version: e.packVersion,
+    step: e.step,
+    code: e.code,
+  }));
+}
+
+function toOutboxRow(r: Selectable<OutboxTable>): OutboxRow {
+  return {
+    id: r.id,
+    conversationId: r.conversation_id,
+    kind: r.kind as OutboxRow['kind'],
+    channel: r.channel as Channel,
+    recipient: r.recipient,
+    payload: parseJson<unknown>(r.payload),
+    attempts: Number(r.attempts),
+    status: r.status,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    lockedBy: r.locked_by,
+    lockedUntil: r.locked_until,
+    sentAt: r.sent_at,
+  };
+}
+
+function byDueOrder(a: OutboxRow, b: OutboxRow): number {
+  if (a.nextAttemptAt !== b.nextAttemptAt) return a.nextAttemptAt < b.nextAttemptAt ? -1 : 1;
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** An outbox id is the notification's identity: queuing the same one twice delivers it once (ON CONFLICT DO NOTHING). */
+async function insertOutbox(db: Kysely<Database>, rows: OutboxWrite[], now: string): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('outbox')
+    .values(
+      rows.map((o) => ({
+        id: o.id,
+        conversation_id: o.conversationId,
+        kind: o.kind,
+        channel: o.channel,
+        recipient: o.recipient,
+        payload: toJson(o.payload),
+        status: 'pending' as const,
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
+
+export class KyselyStore implements Store {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly dialect: 'sqlite' | 'postgres',
+    readonly appliedMigrations: readonly string[],
+  ) {}
+
+  /**
+   * Runs `fn` in one transaction on one connection. On SQLite the Kysely driver has a single connection behind a
+   * mutex, so transactions of this store never interleave; BEGIN IMMEDIATE takes the write lock at once (one
+   * writer per file). On PostgreSQL it is a READ COMMITTED transaction; the statements themselves
+   * (ON CONFLICT, UPDATE … WHERE version = ?) are what make concurrent turns safe.
+   */
+  private async tx<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (conn) => {
+      await sql.raw(this.dialect === 'sqlite' ? 'begin immediate' : 'begin').execute(conn);
+      let result: T;
+      try {
+        result = await fn(conn);
+      } catch (error) {
+        try {
+          await sql`rollback`.execute(conn);
+        } catch {
+          // The original error says more than a failed rollback on a broken connection.
+        }
+        throw error;
+      }
+      await sql`commit`.execute(conn);
+      return result;
+    });
+  }
+
+  async getConversation(id: string): Promise<StoredConversation | null> {
+    const row = await this.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return null;
+    return {
+      id: row.id,
+      channel: row.channel as Channel,
+      userId: row.user_id,
+      state: parseJson<ConversationState>(row.state),
+      version: Number(row.version),
+      address: parseJson<unknown>(row.address),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  async hasInbound(key: string): Promise<boolean> {
+    const row = await this.db.selectFrom('inbound').select('key').where('key', '=', key).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async commitTurn(write: TurnWrite): Promise<TurnCommit> {
+    const now = isoTime(write.now, 'now');
+    const audit = auditValues(write.audit);
+    const record = write.caseRecord;
+    const completedAt = record ? isoTime(record.completedAt, 'caseRecord.completedAt') : null;
+    try {
+      return await this.tx(async (t): Promise<TurnCommit> => {
+        // 1. The idempotency key. A redelivery finds it and writes nothing. (On PostgreSQL a concurrent insert of
+        //    the same key waits for the other transaction and then does nothing.)
+        const inbound = await t
+          .insertInto('inbound')
+          .values({ key: write.inboundKey, conversation_id: write.conversationId, at: now })
+          .onConflict((oc) => oc.column('key').doNothing())
+          .returning('key')
+          .executeTakeFirst();
+        if (!inbound) throw new Rollback<TurnCommit>({ status: 'duplicate' });
+
+        // 2. The conversation, optimistically: insert when new, else bump the version it was read at.
+        const state = toJson(write.state);
+        const address = toJson(write.address);
+        const area = write.state.ctx.area;
+        let version: number;
+        if (write.expectedVersion === null) {
+          const inserted = await t
+            .insertInto('conversations')
+            .values({
+              id: write.conversationId,
+              channel: write.channel,
+              user_id: write.userId,
+              area,
+              state,
+              version: 1,
+              address,
+              created_at: now,
+              updated_at: now,
+            })
+            .onConflict((oc) => oc.column('id').doNothing())
+            .returning('id')
+            .executeTakeFirst();
+          if (!inserted) throw new Rollback<TurnCommit>({ status: 'conflict' });
+          version = 1;
+        } else {
+          version = write.expectedVersion + 1;
+          const updated = await t
+            .updateTable('conversations')
+            .set({ state, address, area, version, updated_at: now })
+            .where('id', '=', write.conversationId)
+            .where('version', '=', write.expectedVersion)
+            .executeTakeFirst();
+          if (Number(updated.numUpdatedRows) !== 1) throw new Rollback<TurnCommit>({ status: 'conflict' });
+        }
+
+        // 3. What the turn produced.
+        if (audit.length > 0) await t.insertInto('audit').values(audit).execute();
+        if (record && completedAt) {
+          // Keyed by (conversation, completedAt): the same completion written again (a case reference added
+          // afterwards, a retried turn) updates its record; a new run of the conversation completes at a new time
+          // and gets a record of its own. The id of the first write stays.
+          const values = {
+            id: randomUUID(),
+            conversation_id: record.conversationId,
+            case_ref: record.caseRef,
+            area: record.area,
+            pack_version: record.packVersion,
+            outcome: record.outcome,
+            summary: toJson(record.summary),
+            completed_at: completedAt,
+          };
+          await t
+            .insertInto('case_records')
+            .values(values)
+            .onConflict((oc) =>
+              oc.columns(['conversation_id', 'completed_at']).doUpdateSet((eb) => ({
+                case_ref: eb.ref('excluded.case_ref'),
+                area: eb.ref('excluded.area'),
+                pack_version: eb.ref('excluded.pack_version'),
+                outcome: eb.ref('excluded.outcome'),
+                summary: eb.ref('excluded.summary'),
+              })),
+            )
+            .execute();
+        }
+        await insertOutbox(t, write.outbox, now);
+        return { status: 'committed', version };
+      });
+    } catch (error) {
+      if (error instanceof Rollback) return error.result as TurnCommit;
+      throw error;
+    }
+  }
+
+  async appendAudit(entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    // One multi-row INSERT: atomic on both dialects.
+    await this.db.insertInto('audit').values(auditValues(entries)).execute();
+  }
+
+  async enqueueOutbox(rows: OutboxWrite[], now: string): Promise<void> {
+    // One multi-row INSERT: atomic on both dialects.
+    await insertOutbox(this.db, rows, isoTime(now, 'now'));
+  }
+
+  async claimOutbox(worker: string, now: string, leaseUntil: string, limit: number): Promise<OutboxRow[]> {
+    if (!(limit > 0)) return [];
+    const at = isoTime(now, 'now');
+    const until = isoTime(leaseUntil, 'leaseUntil');
+    const pg = this.dialect === 'postgres';
+    // One statement, atomic on both: UPDATE … WHERE id IN (SELECT due rows … LIMIT n) RETURNING *.
+    // PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint rows without waiting; a row another
+    // claimer has just leased is re-checked against the WHERE after its lock is released and drops out.
+    // SQLite: the statement is a write transaction of its own, and there is one writer per file.
+    const due = this.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', at)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
+      .orderBy('next_attempt_at')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(Math.floor(limit))
+      .$if(pg, (q) => q.forUpdate().skipLocked());
+    const rows = await this.db
+      .updateTable('outbox')
+      .set({ locked_by: worker, locked_until: until, updated_at: at })
+      .where('id', 'in', due)
+      .returningAll()
+      .execute();
+    return rows.map(toOutboxRow).sort(byDueOrder);
+  }
+
+  /**
+   * "Holds the lease" = it is the last worker that claimed the row and the row is still pending. An expired lease
+   * nobody has re-claimed still counts: nobody else can have acted on the row, and refusing would only send the
+   * message twice.
+   */
+  async markSent(id: string, worker: string, now: string): Promise<boolean> {
+    const at = isoTime(now, 'now');
+    const result = await this.db
+      .updateTable('outbox')
+      .set((eb) => ({
+        status: 'sent',
+        attempts: eb('attempts', '+', 1),
+        sent_at: at,
+        updated_at: at,
+        locked_by: null,
+        locked_until: null,
+      }))
+      .where('id', '=', id)
+      .where('locked_by', '=', worker)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async markAttemptFailed(
+    id: string,
+    worker: string,
+    error: string,
+    retryAt: string | null,
+    now: string,
+  ): Promise<boolean> {
+    const at = isoTime(now, 'now');
+    const retry = retryAt === null ? null : isoTime(retryAt, 'retryAt');
+    const result = await this.db
+      .updateTable('outbox')
+      .set((eb) => ({
+        status: retry === null ? ('failed' as const) : ('pending' as const),
+        ...(retry === null ? {} : { next_attempt_at: retry }),
+        attempts: eb('attempts', '+', 1),
+        last_error: error.slice(0, MAX_ERROR_LENGTH),
+        locked_by: null,
+        locked_until: null,
+        updated_at: at,
+      }))
+      .where('id', '=', id)
+      .where('locked_by', '=', worker)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async getOutbox(id: string): Promise<OutboxRow | null> {
+    const row = await this.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toOutboxRow(row) : null;
+  }
+
+  async caseRecords(query: { caseRef?: string; conversationId?: string }): Promise<(CaseRecordWrite & { id: string })[]> {
+    const rows = await this.db
+      .selectFrom('case_records')
+      .selectAll()
+      .$if(query.caseRef !== undefined, (q) => q.where('case_ref', '=', query.caseRef ?? ''))
+      .$if(query.conversationId !== undefined, (q) => q.where('conversation_id', '=', query.conversationId ?? ''))
+      .orderBy('completed_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      conversationId: r.conversation_id,
+      caseRef: r.case_ref,
+      area: r.area,
+      packVersion: r.pack_version,
+      outcome: r.outcome,
+      summary: parseJson<CaseSummary>(r.summary),
+      completedAt: r.completed_at,
+    }));
+  }
+
+  async audit(query: { caseRef?: string; conversationId?: string }): Promise<(AuditEntry & { id: number })[]> {
+    const rows = await this.db
+      .selectFrom('audit')
+      .selectAll()
+      .$if(query.caseRef !== undefined, (q) =>
+        q.where(
+          'conversation_id',
+          'in',
+          this.db
+            .selectFrom('case_records')
+            .select('conversation_id')
+            .where('case_ref', '=', query.caseRef ?? ''),
+        ),
+      )
+      .$if(query.conversationId !== undefined, (q) => q.where('conversation_id', '=', query.conversationId ?? ''))
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: r.at,
+      kind: r.kind as AuditEntry['kind'],
+      conversationId: r.conversation_id,
+      userId: r.user_id,
+      area: r.area,
+      packVersion: r.pack_version,
+      step: r.step,
+      code: r.code,
+    }));
+  }
+
+  /**
+   * One transaction:
+   * - conversations idle (updated_at) longer than `sessionTtlDays`;
+   * - inbound keys older than the TTL (a conversation's keys are never newer than its last update, so this covers
+   *   every deleted conversation's keys; it also trims a long-lived conversation's old keys, which only ever
+   *   guarded against redeliveries minutes after the event);
+   * - sent and failed outbox rows finished (updated_at) longer than the TTL ago; pending rows stay;
+   * - with `recordRetentionDays`: case records completed, and audit rows written, longer ago than that;
+   * then an audit row kind 'retention' with the counts and settings in `code`.
+   */
+  async retention(now: string, sessionTtlDays: number, recordRetentionDays: number | null): Promise<RetentionResult> {
+    const at = isoTime(now, 'now');
+    const sessionCutoff = daysBefore(at, sessionTtlDays, 'sessionTtlDays');
+    const recordCutoff =
+      recordRetentionDays === null ? null : daysBefore(at, recordRetentionDays, 'recordRetentionDays');
+    return this.tx(async (t) => {
+      const deleted = async (q: { executeTakeFirst(): Promise<{ numDeletedRows: bigint }> }) =>
+        Number((await q.executeTakeFirst()).numDeletedRows);
+      const result: RetentionResult = {
+        conversations: await deleted(t.deleteFrom('conversations').where('updated_at', '<', sessionCutoff)),
+        caseRecords:
+          recordCutoff === null ? 0 : await deleted(t.deleteFrom('case_records').where('completed_at', '<', recordCutoff)),
+        auditRows: recordCutoff === null ? 0 : await deleted(t.deleteFrom('audit').where('at', '<', recordCutoff)),
+        inboundKeys: await deleted(t.deleteFrom('inbound').where('at', '<', sessionCutoff)),
+        outboxRows: await deleted(
+          t.deleteFrom('outbox').where('status', 'in', ['sent', 'failed']).where('updated_at', '<', sessionCutoff),
+        ),
+      };
+      const code =
+        `conversations=${result.conversations} caseRecords=${result.caseRecords} auditRows=${result.auditRows} ` +
+        `inboundKeys=${result.inboundKeys} outboxRows=${result.outboxRows} ` +
+        `sessionTtlDays=${sessionTtlDays} recordRetentionDays=${recordRetentionDays ?? 'none'}`;
+      await t
+        .insertInto('audit')
+        .values(
+          auditValues([
+            { at, kind: 'retention', conversationId: null, userId: null, area: null, packVersion: null, step: null, code },
+          ]),
+        )
+        .execute();
+      return result;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

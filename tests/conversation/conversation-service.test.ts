@@ -1,0 +1,189 @@
+import { Writable } from 'node:stream';
+import { createEngine } from '../../src/engine';
+import { loadCatalogue } from '../../src/procedure/load';
+import { ConversationService, type TurnRequest } from '../../src/conversation/conversation-service';
+import { OutboxDispatcher, type Deliverer } from '../../src/conversation/outbox-dispatcher';
+import { createLogger } from '../../src/log';
+import type { OutboxRow, Store } from '../../src/store';
+import { backends, useBackend } from '../store/harness';
+
+const catalogue = loadCatalogue(`${__dirname}/../../dialogs`);
+const engine = createEngine(catalogue);
+const at = (i: number) => new Date(Date.UTC(2026, 10, 22, 9, 0, 0) + i * 1000).toISOString();
+
+/** Captures every log line, so a test can prove that no answer or indicator text reaches the logs. */
+function capturedLogger() {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { log: createLogger('trace', sink), lines };
+}
+
+let n = 0;
+const request = (conversationId: string, input: TurnRequest['input'], i: number, key?: string): TurnRequest => ({
+  conversationId,
+  channel: 'web',
+  userId: `user-${conversationId}`,
+  address: null,
+  inboundKey: key ?? `k-${++n}`,
+  input,
+  now: at(i),
+});
+const text = (t: string) => ({ type: 'text' as const, text: t });
+
+/** Typed answers that take a Nottingham City run to the refer-to-Children-&-Families-Direct outcome, ticking indicators. */
+const NOTTINGHAM_REFER = ['no', '1', 'done', 'AB123', '1,2,3,4', '1,5,9,20,37', 'no', 'no', 'no', '3'];
+const SANDWELL_NEXT = ['no', '2', 'no', 'yes', 'done', 'SW-42', 'done', '2'];
+
+describe.each(backends('conversation'))('conversation service on %s', (_name, backend) => {
+  useBackend(backend);
+
+  async function run(service: ConversationService, id: string, answers: string[]) {
+    let last = await service.handle(request(id, text('what do I do?'), 0));
+    for (const [i, a] of answers.entries()) last = await service.handle(request(id, text(a), i + 1));
+    return last;
+  }
+
+  it('runs a whole procedure, storing state, audit rows and one case record', async () => {
+    const store = await backend.open();
+    const { log } = capturedLogger();
+    const service = new ConversationService(engine, store, log);
+    const last = await run(service, 'web:c1', NOTTINGHAM_REFER);
+    expect(last.status).toBe('reply');
+    if (last.status !== 'reply') return;
+    expect(last.result.view.kind).toBe('outcome');
+    const records = await store.caseRecords({ caseRef: 'AB123' });
+    expect(records).toHaveLength(1);
+    expect(records[0]?.outcome).toBe('outcome-refer-children-and-families-direct');
+    expect(records[0]?.summary.riskLevel).toEqual({ id: 'medium', label: 'Medium' });
+    const audit = await store.audit({ conversationId: 'web:c1' });
+    expect(audit.filter((a) => a.kind === 'turn')).toHaveLength(NOTTINGHAM_REFER.length + 1);
+    expect(audit.map((a) => a.code)).toContain('answer:not-open-case');
+    // Audit rows hold codes, never the words of an indicator.
+    expect(JSON.stringify(audit)).not.toMatch(/Chaotic|dysfunctional|drugs/i);
+  });
+
+  it('drops a redelivered message: no second reply, audit row or state change', async () => {
+    const store = await backend.open();
+    const service = new ConversationService(engine, store, capturedLogger().log);
+    await service.handle(request('web:c2', text('hi'), 0, 'first'));
+    const once = await service.handle(request('web:c2', text('no'), 1, 'same-key'));
+    const twice = await service.handle(request('web:c2', text('no'), 2, 'same-key'));
+    expect(once.status).toBe('reply');
+    expect(twice).toEqual({ status: 'duplicate' });
+    const stored = await store.getConversation('web:c2');
+    expect(stored?.state.node).toBe('@area');
+    expect(stored?.version).toBe(2);
+    expect((await store.audit({ conversationId: 'web:c2' })).length).toBe(2);
+  });
+
+  it('applies two racing clicks on one question once; the loser is told it was already answered', async () => {
+    const [a, b] = [await backend.open(), backend.name === 'postgres' ? await backend.open() : undefined];
+    const one = new ConversationService(engine, a, capturedLogger().log);
+    // A second service over a second store instance stands for a second replica (on SQLite: the same file).
+    const two = new ConversationService(engine, b ?? a, capturedLogger().log);
+    const first = await one.handle(request('web:c3', text('hi'), 0));
+    if (first.status !== 'reply') throw new Error('no reply');
+    const ref = first.result.view.ref;
+    const click = (s: ConversationService, key: string) => s.handle(request('web:c3', { type: 'answer', ref, value: 'no' }, 1, key));
+    const results = await Promise.all([click(one, 'click-1'), click(two, 'click-2'), click(one, 'click-3')]);
+    const replies = results.flatMap((r) => (r.status === 'reply' ? [r.result] : []));
+    expect(replies.filter((r) => !r.error)).toHaveLength(1);
+    expect(replies.filter((r) => r.error?.code === 'stale_answer')).toHaveLength(2);
+    const stored = await a.getConversation('web:c3');
+    expect(stored?.state.node).toBe('@area');
+    expect(stored?.state.ctx.trail).toEqual(['@danger']);
+  });
+
+  it('keeps turns of one conversation in order and runs different conversations side by side', async () => {
+    const store = await backend.open();
+    const service = new ConversationService(engine, store, capturedLogger().log);
+    const ids = ['web:p1', 'web:p2', 'web:p3'];
+    await Promise.all(ids.map((id) => Promise.all(['hi', 'no', '2', 'no'].map((t, i) => service.handle(request(id, text(t), i))))));
+    for (const id of ids) {
+      const stored = await store.getConversation(id);
+      expect(stored?.state.node).toBe('sandwell/specific-concerns');
+      expect(stored?.version).toBe(4);
+    }
+  });
+
+  it('queues the manager summary in the outbox with the turn, and the dispatcher delivers it once', async () => {
+    const store: Store = await backend.open();
+    const service = new ConversationService(engine, store, capturedLogger().log);
+    const last = await run(service, 'web:c4', SANDWELL_NEXT);
+    if (last.status !== 'reply') throw new Error('no reply');
+    const sent = await service.handle(request('web:c4', { type: 'send-summary', ref: last.result.view.ref, manager: { id: 'manager-1' } }, 20, 'send-1'));
+    expect(sent.status).toBe('reply');
+    const again = await service.handle(request('web:c4', { type: 'send-summary', ref: last.result.view.ref, manager: { id: 'manager-1' } }, 21, 'send-1'));
+    expect(again).toEqual({ status: 'duplicate' });
+
+    const delivered: OutboxRow[] = [];
+    const deliverer: Deliverer = { deliver: (row) => (delivered.push(row), Promise.resolve({ ok: true })) };
+    const clock = () => new Date(at(30));
+    const workers = [1, 2].map((w) => new OutboxDispatcher(store, { web: deliverer }, capturedLogger().log, { worker: `w${w}`, clock }));
+    await Promise.all(workers.map((w) => w.runOnce()));
+    await Promise.all(workers.map((w) => w.runOnce()));
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]?.recipient).toBe('manager-1');
+    const payload = delivered[0]?.payload as { summary: { area: string; caseRef: string; riskLevel: { label: string } } };
+    expect(payload.summary).toMatchObject({ area: 'sandwell', caseRef: 'SW-42', riskLevel: { label: 'Medium/Serious' } });
+    const audit = await store.audit({ conversationId: 'web:c4' });
+    expect(audit.filter((a) => a.kind === 'notification-sent')).toHaveLength(1);
+  });
+
+  it('retries a failing delivery with back-off, then marks it failed and tells the sender', async () => {
+    const store = await backend.open();
+    const service = new ConversationService(engine, store, capturedLogger().log);
+    const last = await run(service, 'web:c5', SANDWELL_NEXT);
+    if (last.status !== 'reply') throw new Error('no reply');
+    await service.handle(request('web:c5', { type: 'send-summary', ref: last.result.view.ref, manager: { id: 'gone' } }, 20));
+    let now = new Date(at(30));
+    let calls = 0;
+    const deliverer: Deliverer = {
+      deliver: (row) => {
+        calls++;
+        if (row.kind === 'notify-sender') return Promise.resolve({ ok: true });
+        return Promise.resolve({ ok: false, retryable: true, error: 'HTTP 503' });
+      },
+    };
+    const dispatcher = new OutboxDispatcher(store, { web: deliverer }, capturedLogger().log, {
+      worker: 'w',
+      clock: () => now,
+      maxAttempts: 3,
+      baseDelayMs: 1000,
+    });
+    expect(await dispatcher.runOnce()).toBe(1);
+    expect(await dispatcher.runOnce()).toBe(0); // not due yet: back-off
+    now = new Date(now.getTime() + 1000);
+    expect(await dispatcher.runOnce()).toBe(1);
+    now = new Date(now.getTime() + 2000);
+    expect(await dispatcher.runOnce()).toBe(1); // third attempt fails for good
+    now = new Date(now.getTime() + 1);
+    expect(await dispatcher.runOnce()).toBe(1); // the sender is told
+    expect(calls).toBe(4);
+    const audit = await store.audit({ conversationId: 'web:c5' });
+    expect(audit.filter((a) => a.kind === 'notification-failed')).toHaveLength(1);
+    expect(audit.filter((a) => a.kind === 'notification-sent')).toHaveLength(1);
+  });
+
+  it('never writes an answer, indicator text or case reference to the logs', async () => {
+    const store = await backend.open();
+    const { log, lines } = capturedLogger();
+    const service = new ConversationService(engine, store, log);
+    await run(service, 'web:log-n', NOTTINGHAM_REFER);
+    await run(service, 'web:log-s', SANDWELL_NEXT);
+    const logged = lines.join('\n');
+    expect(lines.length).toBeGreaterThan(10);
+    const forbidden = [
+      ...catalogue.procedures.flatMap((p) => p.indicatorLists.flatMap((l) => l.groups.flatMap((g) => g.indicators.map((i) => i.text)))),
+      ...catalogue.procedures.flatMap((p) => p.riskLevels.flatMap((r) => (r.description ? [r.description] : []))),
+      'AB123',
+      'SW-42',
+    ];
+    for (const phrase of forbidden) expect(logged).not.toContain(phrase);
+  });
+});

@@ -36,6 +36,17 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
   const webChat = webChatEnabled(config);
   const server = createServer({ engine, conversations, log, clock, webChat, storeDialect: store.dialect, onQueued: () => dispatcher.nudge() });
 
+  // Retention: idle conversations after SESSION_TTL_DAYS, records only when RECORD_RETENTION_DAYS is set.
+  // Every replica may run it; deletions are idempotent and each run is recorded in the audit trail.
+  const runRetention = () =>
+    store
+      .retention(clock().toISOString(), config.SESSION_TTL_DAYS, config.RECORD_RETENTION_DAYS ?? null)
+      .then((counts) => log.info({ ...counts }, 'retention run'))
+      .catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'retention run failed'));
+  const retentionTimer = setInterval(() => void runRetention(), 6 * 60 * 60 * 1000);
+  retentionTimer.unref();
+  void runRetention();
+
   await new Promise<void>((resolve) => {
     server.listen(config.PORT, config.HOST, () => resolve());
   });
@@ -65,6 +76,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
     closing = true;
     log.info({ signal }, 'shutting down');
     server.close();
+    clearInterval(retentionTimer);
     void dispatcher
       .stop()
       .then(() => store.close())

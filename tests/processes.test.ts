@@ -9,7 +9,6 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 
 const ROOT = resolve(__dirname, '..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 interface Bot {
@@ -18,13 +17,14 @@ interface Bot {
 }
 
 function startBot(env: Record<string, string>): Promise<Bot> {
-  const child = spawn(TSX, ['src/main.ts'], { cwd: ROOT, env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // node with tsx as a loader: one process, so SIGKILL reaches the server itself (the tsx CLI would be a parent process).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
     let out = '';
     let err = '';
     const timer = setTimeout(() => fail(new Error(`bot did not start: ${err}`)), 20000);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/[^ ]+)/.exec(out);
       if (m?.[1]) {
@@ -109,10 +109,10 @@ describe('server processes', () => {
     try {
       const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
       const [a, b] = await Promise.all([startBot({ DATABASE_URL: url, DATA_DIR: '/nonexistent' }), startBot({ DATABASE_URL: url, DATA_DIR: '/nonexistent' })]);
-      bots.push(a!, b!);
+      bots.push(a, b);
       const session = 'replica-session-1';
-      let view = (await send(a!, session, { open: true })).view;
-      for (const [i, answer] of ANSWERS.entries()) view = (await send(i % 2 ? a! : b!, session, { text: answer })).view;
+      let view = (await send(a, session, { open: true })).view;
+      for (const [i, answer] of ANSWERS.entries()) view = (await send(i % 2 ? a : b, session, { text: answer })).view;
       expect(view.node).toBe('nottingham-city/outcome-strategy-meeting');
       const { rows } = await admin.query<{ n: string }>(`select count(*) as n from ${schema}.audit where kind = 'turn' and conversation_id = $1`, [`web:${session}`]);
       expect(Number(rows[0]?.n)).toBe(ANSWERS.length + 1);

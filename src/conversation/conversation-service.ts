@@ -59,6 +59,39 @@ export class ConversationService {
     return run;
   }
 
+  /**
+   * Records a manager's acknowledgement of a summary notification, once, and queues a message telling the sender.
+   * Returns 'unknown' for a notification that does not exist or was not sent to this manager.
+   */
+  async acknowledge(notificationId: string, managerId: string, now: string): Promise<'acknowledged' | 'already' | 'unknown'> {
+    const row = await this.store.getOutbox(notificationId);
+    if (!row || row.kind !== 'notify-manager' || row.recipient !== managerId) return 'unknown';
+    const ackId = `${notificationId}:ack`;
+    if (await this.store.getOutbox(ackId)) return 'already';
+    const payload = row.payload as { summary?: { caseRef?: string | null; area?: string }; sender?: { userId?: string; address?: unknown } };
+    const sender = payload.sender?.userId;
+    await this.store.enqueueOutbox(
+      sender
+        ? [
+            {
+              id: ackId,
+              conversationId: row.conversationId,
+              kind: 'acknowledged',
+              channel: row.channel,
+              recipient: sender,
+              payload: { notification: notificationId, caseRef: payload.summary?.caseRef ?? null, acknowledgedAt: now, address: payload.sender?.address ?? null },
+            },
+          ]
+        : [],
+      now,
+    );
+    await this.store.appendAudit([
+      { at: now, kind: 'acknowledged', conversationId: row.conversationId, userId: managerId, area: payload.summary?.area ?? null, packVersion: null, step: null, code: notificationId },
+    ]);
+    this.log.info({ notification: notificationId, conversation: row.conversationId }, 'summary acknowledged');
+    return 'acknowledged';
+  }
+
   /** Reads a conversation's current view without changing anything (page reloads, App Home). */
   async peek(conversationId: string, now: string): Promise<StepResult | null> {
     const stored = await this.store.getConversation(conversationId);

@@ -7,6 +7,9 @@ import { createStore } from './store';
 import { ConversationService } from './conversation/conversation-service';
 import { OutboxDispatcher } from './conversation/outbox-dispatcher';
 import { createServer } from './server';
+import { connectTeams } from './channels/teams/teams-connection';
+import { mountTeams } from './channels/teams/mount-teams';
+import { TeamsDeliverer } from './channels/teams/teams-deliverer';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -32,9 +35,27 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
   const store = await createStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const clock = () => new Date();
   const conversations = new ConversationService(engine, store, log);
-  const dispatcher = new OutboxDispatcher(store, {}, log, { worker: `${hostname()}:${process.pid}`, clock });
+  const teams = connectTeams({
+    appId: config.MicrosoftAppId,
+    appPassword: config.MicrosoftAppPassword,
+    appType: config.MicrosoftAppType,
+    tenantId: config.MicrosoftAppTenantId,
+  });
+  const teamsAuth = teams.authenticated ? 'authenticated' : 'unauthenticated';
+  const dispatcher = new OutboxDispatcher(store, { teams: new TeamsDeliverer(teams, conversations, log) }, log, { worker: `${hostname()}:${process.pid}`, clock });
   const webChat = webChatEnabled(config);
-  const server = createServer({ engine, conversations, log, clock, webChat, storeDialect: store.dialect, onQueued: () => dispatcher.nudge() });
+  const onQueued = () => dispatcher.nudge();
+  const server = createServer({ engine, conversations, log, clock, webChat, storeDialect: store.dialect, onQueued, teams: teamsAuth });
+  mountTeams(server, { connection: teams, conversations, log, clock, onQueued });
+  if (!teams.authenticated) {
+    // Loud on purpose: without an app id anyone who can reach /api/messages can drive the bot and make it call any
+    // serviceUrl they name. Fine for the Bot Framework Emulator on a laptop, never for a deployment.
+    log.warn({ teams: teamsAuth }, 'MicrosoftAppId is not set: Teams requests are NOT authenticated');
+    process.stderr.write(
+      '\n*** WARNING: MicrosoftAppId is not set. POST /api/messages accepts requests WITHOUT authentication. ***\n' +
+        '*** Use this only for local testing with the Bot Framework Emulator; never expose this server. ***\n\n',
+    );
+  }
 
   // Retention: idle conversations after SESSION_TTL_DAYS, records only when RECORD_RETENTION_DAYS is set.
   // Every replica may run it; deletions are idempotent and each run is recorded in the audit trail.
@@ -60,14 +81,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
       areas: engine.areas.map((a) => a.id),
       defaultArea: engine.fixedArea,
       webChat,
-      teams: false,
+      teams: teamsAuth,
       slack: false,
     },
     'listening',
   );
   process.stdout.write(
     `CSE guidance bot listening on http://${config.HOST}:${address.port} ` +
-      `(areas: ${engine.areas.map((a) => a.name).join(', ')}; store: ${store.dialect}; web chat: ${webChat ? 'on' : 'off'}; Teams: not configured; Slack: not configured)\n`,
+      `(areas: ${engine.areas.map((a) => a.name).join(', ')}; store: ${store.dialect}; web chat: ${webChat ? 'on' : 'off'}; ` +
+      `Teams: POST /api/messages, ${teams.authenticated ? `app ${teams.appId}` : 'UNAUTHENTICATED'}; Slack: not configured)\n`,
   );
 
   let closing = false;

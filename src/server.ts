@@ -2,7 +2,7 @@ import restify from 'restify';
 import type { Logger } from 'pino';
 import type { Engine } from './engine';
 import type { ConversationService } from './conversation/conversation-service';
-import { WebMessage, webTurn } from './channels/web/web-channel';
+import { mountWeb } from './channels/web/web-routes';
 
 export interface ServerDeps {
   engine: Engine;
@@ -14,6 +14,8 @@ export interface ServerDeps {
   storeDialect: 'sqlite' | 'postgres';
   /** Called after a turn queued outbound messages, so they go out without waiting for the next poll. */
   onQueued?: () => void;
+  /** Shown on /healthz when the Teams endpoint is mounted (see mountTeams): whether its requests are authenticated. */
+  teams?: 'authenticated' | 'unauthenticated';
 }
 
 type Handler = (req: restify.Request, res: restify.Response) => Promise<void>;
@@ -41,46 +43,26 @@ export function createServer(deps: ServerDeps): restify.Server {
   server.get(
     '/healthz',
     guarded(log, (_req, res) => {
-      res.send(200, { status: 'ok', areas: engine.areas.map((a) => a.id), store: deps.storeDialect, webChat: deps.webChat });
+      res.send(200, {
+        status: 'ok',
+        areas: engine.areas.map((a) => a.id),
+        store: deps.storeDialect,
+        webChat: deps.webChat,
+        ...(deps.teams !== undefined && { teams: deps.teams }),
+      });
       return Promise.resolve();
     }),
   );
 
-  server.get(
-    '/',
-    guarded(log, (_req, res) => {
-      const areas = engine.areas.map((a) => a.name).join(', ');
-      const body = deps.webChat
-        ? `CSE guidance bot is running. Areas: ${areas}. Web chat API: POST /api/web/messages.`
-        : `CSE guidance bot is running. Areas: ${areas}. The local web chat is disabled: the server is not on a loopback address (set WEB_CHAT=on to enable it).`;
-      res.setHeader('content-type', 'text/plain; charset=utf-8');
-      res.sendRaw(200, body);
-      return Promise.resolve();
-    }),
-  );
-
-  server.post(
-    '/api/web/messages',
-    guarded(log, async (req, res) => {
-      if (!deps.webChat) {
-        res.send(404, { error: 'web_chat_disabled', message: 'The web chat is disabled on this server.' });
-        return;
-      }
-      const parsed = WebMessage.safeParse(req.body);
-      if (!parsed.success) {
-        res.send(400, { error: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
-        return;
-      }
-      const outcome = await conversations.handle(webTurn(parsed.data, deps.clock().toISOString()));
-      if (outcome.status === 'duplicate') {
-        res.send(200, { duplicate: true });
-        return;
-      }
-      const { result } = outcome;
-      if (result.effects.some((e) => e.type === 'notify-manager')) deps.onQueued?.();
-      res.send(200, { view: result.view, notice: result.notice ?? null, error: result.error ?? null });
-    }),
-  );
+  mountWeb(server, {
+    engine,
+    conversations,
+    log,
+    clock: deps.clock,
+    enabled: deps.webChat,
+    onQueued: deps.onQueued,
+    provenance: engine.areas.map((a) => ({ ...a, provenance: engine.provenance(a.id) ?? '' })),
+  });
 
   return server;
 }

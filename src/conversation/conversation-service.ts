@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { commandOf, SPECIAL, type ConversationState, type Engine, type Input, type StepResult } from '../engine';
+import { commandOf, SPECIAL, type CaseSummary, type ConversationState, type Engine, type Input, type StepResult } from '../engine';
 import type { AuditEntry, Channel, OutboxWrite, Store, TurnWrite } from '../store/types';
 
 /** One inbound delivery, already parsed by its channel. */
@@ -90,6 +90,26 @@ export class ConversationService {
     ]);
     this.log.info({ notification: notificationId, conversation: row.conversationId }, 'summary acknowledged');
     return 'acknowledged';
+  }
+
+  /**
+   * A manager notification as queued (for re-rendering its card after a click): the summary, who raised it and when,
+   * and when it was acknowledged. Null for an id that is not a manager notification.
+   */
+  async getNotification(id: string): Promise<{
+    id: string;
+    recipient: string;
+    summary: CaseSummary;
+    sender: string | null;
+    raisedAt: string;
+    acknowledgedAt: string | null;
+  } | null> {
+    const row = await this.store.getOutbox(id);
+    if (!row || row.kind !== 'notify-manager') return null;
+    const payload = row.payload as { summary: CaseSummary; sender?: { userId?: string }; raisedAt?: string };
+    const ack = await this.store.getOutbox(`${id}:ack`);
+    const acknowledgedAt = (ack?.payload as { acknowledgedAt?: string } | undefined)?.acknowledgedAt ?? null;
+    return { id, recipient: row.recipient, summary: payload.summary, sender: payload.sender?.userId ?? null, raisedAt: payload.raisedAt ?? row.createdAt, acknowledgedAt };
   }
 
   /** Reads a conversation's current view without changing anything (page reloads, App Home). */

@@ -13,6 +13,7 @@ import {
   type View,
 } from './types';
 import {
+  provenance,
   caseSummary,
   contactsNotice,
   glossaryNotice,
@@ -50,6 +51,8 @@ export interface Engine {
   canResume(state: unknown): state is ConversationState;
   /** The enabled pack's version for an area, for audit rows. */
   packVersion(area: string): string | undefined;
+  /** "Nottingham City CSE pathway, version 1.0.0, reviewed 2026-11-22" for an enabled area. */
+  provenance(area: string): string | undefined;
 }
 
 const norm = (s: string) =>
@@ -316,6 +319,10 @@ export function createEngine(options: EngineOptions): Engine {
     },
     canResume,
     packVersion: (area) => procedures.get(area)?.version,
+    provenance: (area) => {
+      const p = procedures.get(area);
+      return p ? provenance(p) : undefined;
+    },
   };
 }
 

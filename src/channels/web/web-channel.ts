@@ -13,10 +13,12 @@ export const WebMessage = z
     answer: z.object({ ref: z.string().min(1).max(300), value: z.union([z.string().max(100), z.array(z.string().max(100)).max(100)]) }).strict().optional(),
     command: z.enum(['emergency', 'carry-on', 'back', 'restart', 'contacts', 'help', 'guidance', 'check', 'resume']).optional(),
     open: z.literal(true).optional(),
+    /** The data of a clicked Adaptive Card action, as Teams would send it (read by the Teams card parser). */
+    action: z.record(z.string().max(100), z.unknown()).optional(),
   })
   .strict()
-  .refine((m) => [m.text, m.answer, m.command, m.open].filter((x) => x !== undefined).length === 1, {
-    message: 'send exactly one of text, answer, command or open',
+  .refine((m) => [m.text, m.answer, m.command, m.open, m.action].filter((x) => x !== undefined).length === 1, {
+    message: 'send exactly one of text, answer, command, open or action',
   });
 export type WebMessage = z.output<typeof WebMessage>;
 

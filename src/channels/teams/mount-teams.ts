@@ -1,0 +1,97 @@
+/**
+ * POST /api/messages on the one restify server. Order of checks: the body is a well-formed activity (else 400, from
+ * us), the request is authenticated (else 401), then the CloudAdapter runs the turn. Nothing the sender controls can
+ * turn into a 500 with an SDK message in it.
+ */
+import type restify from 'restify';
+import type { Logger } from 'pino';
+import type { Activity } from 'botbuilder';
+import type { ConversationService } from '../../conversation/conversation-service';
+import { parseActivity } from './teams-activity';
+import { TeamsBot, describeError, type HttpReply } from './teams-bot';
+import type { AuthenticateRequestResult, TeamsConnection } from './teams-connection';
+
+export interface TeamsDeps {
+  connection: TeamsConnection;
+  conversations: ConversationService;
+  log: Logger;
+  clock: () => Date;
+  onQueued?: () => void;
+}
+
+export const TEAMS_ROUTE = '/api/messages';
+
+const JWT_ERRORS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError']);
+
+/** 401 for anything wrong with the token; 503 when the signing keys could not be fetched; anything else is ours. */
+function authFailureStatus(e: unknown): 401 | 503 | null {
+  if (!(e instanceof Error)) return null;
+  if (JWT_ERRORS.has(e.name)) return 401;
+  const status = (e as { statusCode?: unknown }).statusCode;
+  if (status === 401 || status === 403) return 401;
+  if (e.name === 'FetchError' || (typeof status === 'number' && /openID config|Keys/i.test(e.message))) return 503;
+  return null;
+}
+
+/** Mounts the Teams endpoint; returns the bot so callers (tests) can reach its logic. */
+export function mountTeams(server: restify.Server, deps: TeamsDeps): TeamsBot {
+  const { connection, log } = deps;
+  const bot = new TeamsBot(deps);
+
+  const handle = async (req: restify.Request, res: restify.Response): Promise<void> => {
+    const parsed = parseActivity(req.body);
+    if (!parsed.ok) {
+      log.warn({ route: TEAMS_ROUTE, problem: parsed.message.slice(0, 300) }, 'teams: malformed activity');
+      res.send(400, { error: 'bad_request', message: parsed.message });
+      return;
+    }
+    const { activity } = parsed;
+    const header = req.headers.authorization ?? '';
+    let auth: AuthenticateRequestResult;
+    try {
+      auth = await connection.auth.authenticateRequest(activity as unknown as Activity, header);
+    } catch (e) {
+      const status = authFailureStatus(e);
+      if (status === null) throw e;
+      log.warn({ route: TEAMS_ROUTE, activity: activity.id, status, err: describeError(e), reason: e instanceof Error ? e.message.slice(0, 200) : '' }, 'teams: request refused');
+      if (status === 401) res.send(401, { error: 'unauthorized', message: 'The request could not be authenticated.' });
+      else res.send(503, { error: 'auth_unavailable', message: 'The signing keys could not be fetched. Try again later.' });
+      return;
+    }
+
+    let reply: HttpReply | null = null;
+    const respond = (r: HttpReply) => {
+      if (reply) return;
+      reply = r;
+      if (r.body === undefined) res.send(r.status);
+      else res.send(r.status, r.body);
+    };
+    let failure: unknown = null;
+    // processActivityDirect wraps a thrown error in one whose message holds the stack; catch it ourselves instead.
+    await connection.adapter.processActivityDirect(auth, activity as unknown as Activity, async (context) => {
+      try {
+        await bot.onTurn(context, activity, respond);
+      } catch (e) {
+        failure = e;
+      }
+    });
+    if (failure !== null) {
+      log.error({ route: TEAMS_ROUTE, activity: activity.id, conversation: activity.conversation.id, err: describeError(failure) }, 'teams: turn failed');
+      respond({ status: 500, body: { error: 'internal_error', message: 'Something went wrong on our side. Please try again.' } });
+      return;
+    }
+    respond({ status: 200 });
+  };
+
+  server.post(TEAMS_ROUTE, (req, res, next) => {
+    handle(req, res).then(
+      () => next(),
+      (e: unknown) => {
+        log.error({ route: TEAMS_ROUTE, err: describeError(e) }, 'teams: request failed');
+        if (!res.headersSent) res.send(500, { error: 'internal_error', message: 'Something went wrong on our side. Please try again.' });
+        next();
+      },
+    );
+  });
+  return bot;
+}

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type restify from 'restify';
+import type { Logger } from 'pino';
+import type { Engine, StepResult, View } from '../../engine';
+import type { ConversationService } from '../../conversation/conversation-service';
+import { answeredCard, noticeCard, parseCardAction, viewCard } from '../teams/cards';
+import { WebMessage, webTurn } from './web-channel';
+
+export interface WebDeps {
+  engine: Engine;
+  conversations: ConversationService;
+  log: Logger;
+  clock: () => Date;
+  /** Off unless the server listens on loopback or WEB_CHAT=on: the page has no sign-in. */
+  enabled: boolean;
+  onQueued?: () => void;
+  /** Pack provenance per area, shown on the page. */
+  provenance: { id: string; name: string; provenance: string }[];
+}
+
+type Handler = (req: restify.Request, res: restify.Response) => Promise<void> | void;
+
+const PUBLIC = join(__dirname, 'public');
+// The renderer is served from node_modules: nothing is fetched from a CDN.
+const VENDOR = join(require.resolve('adaptivecards/package.json'), '..', 'dist');
+
+/** Static files are read once at start; the page is small and never changes while running. */
+const STATIC: Record<string, { file: string; type: string }> = {
+  '/': { file: join(PUBLIC, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/web/app.js': { file: join(PUBLIC, 'app.js'), type: 'text/javascript; charset=utf-8' },
+  '/web/app.css': { file: join(PUBLIC, 'app.css'), type: 'text/css; charset=utf-8' },
+  '/web/vendor/adaptivecards.min.js': { file: join(VENDOR, 'adaptivecards.min.js'), type: 'text/javascript; charset=utf-8' },
+  '/web/vendor/adaptivecards.css': { file: join(VENDOR, 'adaptivecards.css'), type: 'text/css; charset=utf-8' },
+};
+
+/** The label a clicked answer shows once its card is answered. */
+function answerLabel(view: View, value: string | string[]): string {
+  if (Array.isArray(value)) return value.length === 0 ? 'None of these' : `${value.length} ticked`;
+  if (view.kind === 'question' || view.kind === 'risk-level') return view.options.find((o) => o.value === value)?.label ?? value;
+  if (view.kind === 'case-reference') return value === 'skip' ? 'Skipped' : 'Case reference saved';
+  return 'Done';
+}
+
+/** Mounts the local try-it page and its JSON channel on the one server. */
+export function mountWeb(server: restify.Server, deps: WebDeps): void {
+  const { conversations, log } = deps;
+  const files = Object.fromEntries(Object.entries(STATIC).map(([path, s]) => [path, { body: readFileSync(s.file), type: s.type }]));
+  const route = (handler: Handler): restify.RequestHandler => (req, res, next) => {
+    Promise.resolve(handler(req, res)).then(
+      () => next(),
+      (e: unknown) => {
+        log.error({ route: req.getRoute()?.path, err: e instanceof Error ? e.message : String(e) }, 'web request failed');
+        if (!res.headersSent) res.send(500, { error: 'internal_error', message: 'Something went wrong on our side. Please try again.' });
+        next();
+      },
+    );
+  };
+
+  for (const [path, file] of Object.entries(files)) {
+    server.get(
+      path,
+      route((_req, res) => {
+        if (!deps.enabled) {
+          res.setHeader('content-type', 'text/plain; charset=utf-8');
+          res.sendRaw(path === '/' ? 200 : 404, 'The local web chat is disabled: the server is not listening on a loopback address. Set WEB_CHAT=on to enable it (it has no sign-in).');
+          return;
+        }
+        res.setHeader('content-type', file.type);
+        res.setHeader('cache-control', 'no-cache');
+        res.setHeader('x-content-type-options', 'nosniff');
+        res.sendRaw(200, file.body);
+      }),
+    );
+  }
+
+  server.get(
+    '/api/web/areas',
+    route((_req, res) => {
+      if (!deps.enabled) return void res.send(404, { error: 'web_chat_disabled', message: 'The web chat is disabled on this server.' });
+      res.send(200, { areas: deps.provenance });
+    }),
+  );
+
+  server.post(
+    '/api/web/messages',
+    route(async (req, res) => {
+      if (!deps.enabled) return void res.send(404, { error: 'web_chat_disabled', message: 'The web chat is disabled on this server.' });
+      const parsed = WebMessage.safeParse(req.body);
+      if (!parsed.success) {
+        res.send(400, { error: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+        return;
+      }
+      let message = parsed.data;
+      // A card click carries the card's own data, exactly as Teams would send it; it is read the same way.
+      if (message.action !== undefined) {
+        const action = parseCardAction(message.action);
+        if (!action || action.verb === 'acknowledge') {
+          res.send(400, { error: 'bad_request', message: 'action: not an action of this bot' });
+          return;
+        }
+        if (action.verb === 'send-summary') {
+          // The local page has no directory of managers and no way to reach one; say so rather than pretend.
+          const notice = { kind: 'info' as const, title: 'On this local page the risk summary cannot be sent to a manager.', lines: ['In Teams or Slack the outcome offers to send it to your line manager.'] };
+          res.send(200, { view: null, notice, error: null, card: noticeCard(notice), answered: null, stale: null });
+          return;
+        }
+        message = {
+          session: message.session,
+          messageId: message.messageId,
+          ...(action.verb === 'answer' ? { answer: { ref: action.ref, value: action.value } } : { command: action.command }),
+        };
+      }
+      const now = deps.clock().toISOString();
+      const turn = webTurn(message, now);
+      const before = message.answer ? await conversations.peek(turn.conversationId, now) : null;
+      const outcome = await conversations.handle(turn);
+      if (outcome.status === 'duplicate') {
+        res.send(200, { duplicate: true });
+        return;
+      }
+      const result: StepResult = outcome.result;
+      if (result.effects.some((e) => e.type === 'notify-manager')) deps.onQueued?.();
+      const answered =
+        before && message.answer && !result.error && result.changed ? answeredCard(before.view, answerLabel(before.view, message.answer.value)) : null;
+      res.send(200, {
+        view: result.view,
+        notice: result.notice ?? null,
+        error: result.error ?? null,
+        card: viewCard(result.view, result.notice),
+        answered,
+        stale: result.error?.code === 'stale_answer' ? noticeCard(result.notice ?? { kind: 'error', title: result.error.message, lines: [] }) : null,
+      });
+    }),
+  );
+}

@@ -68,6 +68,9 @@ export class ConversationService {
     if (!row || row.kind !== 'notify-manager' || row.recipient !== managerId) return 'unknown';
     const ackId = `${notificationId}:ack`;
     if (await this.store.getOutbox(ackId)) return 'already';
+    // Without a sender to tell there is no ack row to find, so the audit trail says whether it was acknowledged.
+    const audit = await this.store.audit({ conversationId: row.conversationId });
+    if (audit.some((a) => a.kind === 'acknowledged' && a.code === notificationId)) return 'already';
     const payload = row.payload as { summary?: { caseRef?: string | null; area?: string }; sender?: { userId?: string; address?: unknown } };
     const sender = payload.sender?.userId;
     await this.store.enqueueOutbox(

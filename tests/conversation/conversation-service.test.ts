@@ -170,6 +170,17 @@ describe.each(backends('conversation'))('conversation service on %s', (_name, ba
     expect(audit.filter((a) => a.kind === 'notification-sent')).toHaveLength(1);
   });
 
+  it('records an acknowledgement once, also for a summary with no sender to tell', async () => {
+    const store = await backend.open();
+    const service = new ConversationService(engine, store, capturedLogger().log);
+    await store.enqueueOutbox([{ id: 'n-1', conversationId: 'web:ack', kind: 'notify-manager', channel: 'web', recipient: 'manager-1', payload: { summary: { area: 'sandwell' } } }], at(0));
+    expect(await service.acknowledge('n-1', 'someone-else', at(1))).toBe('unknown');
+    expect(await service.acknowledge('n-1', 'manager-1', at(2))).toBe('acknowledged');
+    expect(await service.acknowledge('n-1', 'manager-1', at(3))).toBe('already');
+    const audit = await store.audit({ conversationId: 'web:ack' });
+    expect(audit.filter((a) => a.kind === 'acknowledged')).toHaveLength(1);
+  });
+
   it('never writes an answer, indicator text or case reference to the logs', async () => {
     const store = await backend.open();
     const { log, lines } = capturedLogger();

@@ -74,8 +74,8 @@ function startBot(env: Record<string, string>): Promise<Bot> {
     let out = '';
     let err = '';
     const timer = setTimeout(() => fail(new Error(`bot did not start: ${err}`)), 20000);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/[^ ]+)/.exec(out);
       if (m?.[1]) {

@@ -117,6 +117,9 @@ const NOTTINGHAM_CONTACTS = ['diary.manager@nottinghamcity.gov.uk', 'seiu@nottin
     await page.setViewportSize({ width: 1100, height: 1400 });
     await page.locator('li.bot').last().scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ROOT, 'docs', 'web-chat.png'), fullPage: false });
+    // The page has no directory of managers: sending the summary says so instead of failing silently.
+    await click(page, 'Send the risk summary');
+    expect(await newestText(page)).toContain('On this local page the risk summary cannot be sent to a manager.');
     await page.close();
   });
 

@@ -94,7 +94,7 @@ export function mountWeb(server: restify.Server, deps: WebDeps): void {
       let message = parsed.data;
       // A card click carries the card's own data, exactly as Teams would send it; it is read the same way.
       if (message.action !== undefined) {
-        const action = parseCardAction(message.action);
+        const action = message.action.verb === 'send-summary' ? ({ verb: 'send-summary' } as const) : parseCardAction(message.action);
         if (!action || action.verb === 'acknowledge') {
           res.send(400, { error: 'bad_request', message: 'action: not an action of this bot' });
           return;

@@ -74,6 +74,10 @@
       send({ action: data }, li);
     };
     adaptive.parse(card);
+    // The manager picker searches a Teams directory this page does not have; let its button through so the server
+    // can say plainly that summaries are sent from Teams or Slack.
+    var picker = adaptive.getElementById('manager');
+    if (picker) picker.isRequired = false;
     var el = adaptive.render();
     li.innerHTML = '';
     if (card.speak) {

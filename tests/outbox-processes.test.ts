@@ -3,16 +3,15 @@
  * when the process is killed between the turn and the delivery, and when two replicas share one PostgreSQL.
  * The bots speak the real Bot Framework protocol to a fake Bot Connector, a small HTTP server on loopback.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
+import { killBot, startBot, urlWithSchema, type Bot } from './support/bot-process';
 
-const ROOT = resolve(__dirname, '..');
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TENANT = '0d5e2c7a-1b4f-4c3e-8d9a-7f6e5d4c3b2a';
 const BOT = { id: '28:bot', name: 'CSE Guidance' };
@@ -58,42 +57,6 @@ function fakeConnector() {
   };
 }
 
-interface Bot {
-  child: ChildProcess;
-  base: string;
-}
-
-function startBot(env: Record<string, string>): Promise<Bot> {
-  // node with tsx as a loader: one process, so SIGKILL reaches the server itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', MicrosoftAppId: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((ok, fail) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => fail(new Error(`bot did not start: ${err}`)), 20000);
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[^ ]+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        ok({ child, base: m[1] });
-      }
-    });
-    child.on('exit', (code) => fail(new Error(`bot exited ${code}: ${err}`)));
-  });
-}
-
-function kill(bot: Bot): Promise<void> {
-  return new Promise((ok) => {
-    if (bot.child.exitCode !== null || bot.child.signalCode !== null) return ok();
-    bot.child.once('exit', () => ok());
-    bot.child.kill('SIGKILL');
-  });
-}
 
 let seq = 1;
 function activity(serviceUrl: string, user: string, extra: Record<string, unknown>) {
@@ -147,7 +110,7 @@ describe('manager summaries across server processes', () => {
     serviceUrl = await connector.listen();
   });
   afterEach(async () => {
-    await Promise.all(bots.splice(0).map(kill));
+    await Promise.all(bots.splice(0).map(killBot));
     await connector.close();
   });
 
@@ -161,7 +124,7 @@ describe('manager summaries across server processes', () => {
     const db = new BetterSqlite3(join(dataDir, 'cse-bot.sqlite'), { readonly: true });
     const attempts = () => (db.prepare("select attempts, status from outbox where kind = 'notify-manager'").get() as { attempts: number; status: string } | undefined);
     await until('a failed delivery attempt', () => (attempts()?.attempts ?? 0) >= 1);
-    await kill(first);
+    await killBot(first);
     expect(attempts()).toMatchObject({ status: 'pending' });
     expect(connector.summaries()).toHaveLength(0);
 
@@ -181,7 +144,7 @@ describe('manager summaries across server processes', () => {
     await admin.connect();
     await admin.query(`create schema ${schema}`);
     try {
-      const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      const url = urlWithSchema(PG_URL, schema);
       const pair = await Promise.all([startBot({ DATABASE_URL: url }), startBot({ DATABASE_URL: url })]);
       bots.push(...pair);
       const users = ['sam', 'jo', 'kit', 'ash'];
@@ -194,7 +157,7 @@ describe('manager summaries across server processes', () => {
       const { rows } = await admin.query<{ status: string; n: string }>(`select status, count(*) as n from ${schema}.outbox group by status`);
       expect(rows).toEqual([{ status: 'sent', n: String(users.length) }]);
     } finally {
-      await Promise.all(bots.splice(0).map(kill));
+      await Promise.all(bots.splice(0).map(killBot));
       await admin.query(`drop schema ${schema} cascade`);
       await admin.end();
     }

@@ -2,47 +2,13 @@
  * Real server processes: killed with SIGKILL mid-conversation and restarted on the same store, and two replicas
  * sharing one PostgreSQL. Conversations go through the web channel's JSON endpoint.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { killBot, startBot, urlWithSchema, type Bot } from './support/bot-process';
 
-const ROOT = resolve(__dirname, '..');
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-interface Bot {
-  child: ChildProcess;
-  base: string;
-}
-
-function startBot(env: Record<string, string>): Promise<Bot> {
-  // node with tsx as a loader: one process, so SIGKILL reaches the server itself (the tsx CLI would be a parent process).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((ok, fail) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => fail(new Error(`bot did not start: ${err}`)), 20000);
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[^ ]+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        ok({ child, base: m[1] });
-      }
-    });
-    child.on('exit', (code) => fail(new Error(`bot exited ${code}: ${err}`)));
-  });
-}
-
-function stop(bot: Bot, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((ok) => {
-    if (bot.child.exitCode !== null || bot.child.signalCode !== null) return ok();
-    bot.child.once('exit', () => ok());
-    bot.child.kill(signal);
-  });
-}
 
 let seq = 0;
 async function send(bot: Bot, session: string, body: Record<string, unknown>): Promise<{ view: { node: string; ref: string } }> {
@@ -66,7 +32,7 @@ const NODES = [
 describe('server processes', () => {
   const bots: Bot[] = [];
   afterEach(async () => {
-    await Promise.all(bots.splice(0).map((b) => stop(b, 'SIGKILL')));
+    await Promise.all(bots.splice(0).map(killBot));
   });
 
   it('after SIGKILL in the middle of conversations, every conversation continues from its last acknowledged step', async () => {
@@ -83,7 +49,7 @@ describe('server processes', () => {
       }),
     );
     const inFlight = sessions.map((s, i) => send(first, s, { text: ANSWERS[i + 2]! }).then((r) => r.view.node, () => null));
-    await stop(first, 'SIGKILL');
+    await killBot(first);
     const lateAcks = await Promise.all(inFlight);
 
     const second = await startBot({ DATA_DIR: dataDir });
@@ -107,7 +73,7 @@ describe('server processes', () => {
     await admin.connect();
     await admin.query(`create schema ${schema}`);
     try {
-      const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      const url = urlWithSchema(PG_URL, schema);
       const [a, b] = await Promise.all([startBot({ DATABASE_URL: url, DATA_DIR: '/nonexistent' }), startBot({ DATABASE_URL: url, DATA_DIR: '/nonexistent' })]);
       bots.push(a, b);
       const session = 'replica-session-1';
@@ -117,7 +83,7 @@ describe('server processes', () => {
       const { rows } = await admin.query<{ n: string }>(`select count(*) as n from ${schema}.audit where kind = 'turn' and conversation_id = $1`, [`web:${session}`]);
       expect(Number(rows[0]?.n)).toBe(ANSWERS.length + 1);
     } finally {
-      await Promise.all(bots.splice(0).map((b) => stop(b, 'SIGKILL')));
+      await Promise.all(bots.splice(0).map(killBot));
       await admin.query(`drop schema ${schema} cascade`);
       await admin.end();
     }

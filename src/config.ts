@@ -36,7 +36,20 @@ const Env = z.object({
   MicrosoftAppPassword: z.string().min(1).optional(),
   MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
   MicrosoftAppTenantId: z.string().min(1).optional(),
+  // Slack. Both or neither: with both, POST /slack/events is mounted; SLACK_API_URL is for tests and proxies.
+  SLACK_BOT_TOKEN: z.string().regex(/^xox[a-z]-\S+$/, 'must be a Slack bot token (xoxb-…)').optional(),
+  SLACK_SIGNING_SECRET: z.string().regex(/^\S{8,}$/, 'must be the app\'s signing secret').optional(),
+  SLACK_API_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((u) => (u.endsWith('/') ? u : `${u}/`))
+    .default('https://slack.com/api/'),
 }).superRefine((env, ctx) => {
+  if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required when SLACK_BOT_TOKEN is set' });
+  }
+  if (env.SLACK_SIGNING_SECRET && !env.SLACK_BOT_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required when SLACK_SIGNING_SECRET is set' });
+  }
   const needsTenant = env.MicrosoftAppType === 'SingleTenant' || env.MicrosoftAppType === 'UserAssignedMSI';
   if (env.MicrosoftAppId && needsTenant && !env.MicrosoftAppTenantId) {
     ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: `is required when MicrosoftAppType is ${env.MicrosoftAppType}` });

@@ -10,6 +10,8 @@ import { createServer } from './server';
 import { connectTeams } from './channels/teams/teams-connection';
 import { mountTeams } from './channels/teams/mount-teams';
 import { TeamsDeliverer } from './channels/teams/teams-deliverer';
+import { homeAreasOf, mountSlack } from './channels/slack/mount-slack';
+import { SlackDeliverer } from './channels/slack/slack-deliverer';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -42,11 +44,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
     tenantId: config.MicrosoftAppTenantId,
   });
   const teamsAuth = teams.authenticated ? 'authenticated' : 'unauthenticated';
-  const dispatcher = new OutboxDispatcher(store, { teams: new TeamsDeliverer(teams, conversations, log) }, log, { worker: `${hostname()}:${process.pid}`, clock });
+  // Slack is on when both its variables are set (loadConfig refuses one without the other). Nothing here calls Slack,
+  // so start-up with Slack unreachable works; the first request or delivery finds out.
+  const slack = config.SLACK_BOT_TOKEN && config.SLACK_SIGNING_SECRET ? { token: config.SLACK_BOT_TOKEN, signingSecret: config.SLACK_SIGNING_SECRET, apiUrl: config.SLACK_API_URL } : null;
+  const deliverers = {
+    teams: new TeamsDeliverer(teams, conversations, log),
+    ...(slack && { slack: SlackDeliverer.create({ token: slack.token, apiUrl: slack.apiUrl, notifications: conversations, log }) }),
+  };
+  const dispatcher = new OutboxDispatcher(store, deliverers, log, { worker: `${hostname()}:${process.pid}`, clock });
   const webChat = webChatEnabled(config);
   const onQueued = () => dispatcher.nudge();
-  const server = createServer({ engine, conversations, log, clock, webChat, storeDialect: store.dialect, onQueued, teams: teamsAuth });
+  const server = createServer({ engine, conversations, log, clock, webChat, storeDialect: store.dialect, onQueued, teams: teamsAuth, slack: slack !== null });
   mountTeams(server, { connection: teams, conversations, log, clock, onQueued });
+  const slackChannel = slack ? mountSlack(server, { ...slack, conversations, areas: homeAreasOf(procedures), log, clock, onQueued }) : null;
   if (!teams.authenticated) {
     // Loud on purpose: without an app id anyone who can reach /api/messages can drive the bot and make it call any
     // serviceUrl they name. Fine for the Bot Framework Emulator on a laptop, never for a deployment.
@@ -82,14 +92,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
       defaultArea: engine.fixedArea,
       webChat,
       teams: teamsAuth,
-      slack: false,
+      slack: slack !== null,
     },
     'listening',
   );
   process.stdout.write(
     `CSE guidance bot listening on http://${config.HOST}:${address.port} ` +
       `(areas: ${engine.areas.map((a) => a.name).join(', ')}; store: ${store.dialect}; web chat: ${webChat ? 'on' : 'off'}; ` +
-      `Teams: POST /api/messages, ${teams.authenticated ? `app ${teams.appId}` : 'UNAUTHENTICATED'}; Slack: not configured)\n`,
+      `Teams: POST /api/messages, ${teams.authenticated ? `app ${teams.appId}` : 'UNAUTHENTICATED'}; ` +
+      `Slack: ${slack ? 'POST /slack/events' : 'not configured'})\n`,
   );
 
   let closing = false;
@@ -101,6 +112,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
     clearInterval(retentionTimer);
     void dispatcher
       .stop()
+      .then(() => slackChannel?.idle())
       .then(() => store.close())
       .then(() => process.exit(0));
   };

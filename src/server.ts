@@ -16,7 +16,15 @@ export interface ServerDeps {
   onQueued?: () => void;
   /** Shown on /healthz when the Teams endpoint is mounted (see mountTeams): whether its requests are authenticated. */
   teams?: 'authenticated' | 'unauthenticated';
+  /** Shown on /healthz: whether the Slack endpoint is mounted (see mountSlack). */
+  slack?: boolean;
 }
+
+/**
+ * Routes that read their own body: Slack signs the exact bytes it sends, so its route must see them unparsed (and
+ * its interaction payloads, which carry whole messages, can exceed the parser's limit). The parser skips them.
+ */
+export const RAW_BODY_ROUTES: ReadonlySet<string> = new Set(['/slack/events']);
 
 type Handler = (req: restify.Request, res: restify.Response) => Promise<void>;
 
@@ -38,7 +46,13 @@ function guarded(log: Logger, handler: Handler): restify.RequestHandler {
 export function createServer(deps: ServerDeps): restify.Server {
   const { engine, conversations, log } = deps;
   const server = restify.createServer({ name: 'cse-guidance-bot', handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: 64 * 1024, rejectUnknown: true }));
+  const parsers = restify.plugins.bodyParser({ mapParams: false, maxBodySize: 64 * 1024, rejectUnknown: true });
+  server.use(
+    parsers.map((parse): restify.RequestHandler => (req, res, next) => {
+      if (RAW_BODY_ROUTES.has(req.getPath())) next();
+      else void parse(req, res, next);
+    }),
+  );
 
   server.get(
     '/healthz',
@@ -49,6 +63,7 @@ export function createServer(deps: ServerDeps): restify.Server {
         store: deps.storeDialect,
         webChat: deps.webChat,
         ...(deps.teams !== undefined && { teams: deps.teams }),
+        ...(deps.slack !== undefined && { slack: deps.slack }),
       });
       return Promise.resolve();
     }),

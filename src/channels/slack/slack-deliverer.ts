@@ -1,0 +1,103 @@
+/**
+ * Delivers outbox rows on Slack: the risk summary to a manager (in the DM the bot opens with them), and to the
+ * sender the acknowledgement or the news that the summary could not be delivered.
+ */
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { CaseSummary } from '../../engine';
+import type { ConversationService } from '../../conversation/conversation-service';
+import type { Deliverer, DeliveryResult } from '../../conversation/outbox-dispatcher';
+import type { OutboxRow } from '../../store/types';
+import { managerSummaryMessage, senderMessage, type SlackMessage } from './blocks';
+import { createWebClient, deliveryClientOptions, describeSlackError, slackFailure, type WebClient } from './slack-client';
+import { personOf, SlackAddress, type SlackPerson } from './slack-payload';
+import { raisedByOf } from './slack-bot';
+
+const ManagerPayload = z.object({
+  summary: z.custom<CaseSummary>((v) => typeof v === 'object' && v !== null && typeof (v as { area?: unknown }).area === 'string'),
+  sender: z.object({ userId: z.string().min(1), address: z.unknown() }),
+  raisedAt: z.string().min(1),
+});
+const SenderPayload = z.object({
+  failedMessage: z.string().min(1),
+  reason: z.enum(['not-installed', 'not-found', 'unreachable']),
+  address: z.unknown(),
+});
+const AcknowledgedPayload = z.object({
+  notification: z.string().min(1),
+  caseRef: z.string().nullable(),
+  acknowledgedAt: z.string().min(1),
+  address: z.unknown(),
+});
+
+class PermanentFailure extends Error {}
+
+/** The Slack Deliverer for the OutboxDispatcher. Its client never retries by itself: the dispatcher does. */
+export class SlackDeliverer implements Deliverer {
+  constructor(
+    private readonly client: WebClient,
+    private readonly notifications: Pick<ConversationService, 'getNotification'>,
+    private readonly log: Logger,
+  ) {}
+
+  /** A deliverer with its own Web API client (bot token, no SDK retries, rate limits reported). */
+  static create(options: { token: string; apiUrl: string; notifications: Pick<ConversationService, 'getNotification'>; log: Logger }): SlackDeliverer {
+    return new SlackDeliverer(createWebClient(options.token, deliveryClientOptions(options.apiUrl, options.log)), options.notifications, options.log);
+  }
+
+  async deliver(row: OutboxRow): Promise<DeliveryResult> {
+    try {
+      switch (row.kind) {
+        case 'notify-manager': {
+          const p = ManagerPayload.parse(row.payload);
+          const manager = personOf(row.recipient);
+          if (!manager) throw new PermanentFailure('recipient is not a Slack user id');
+          const channel = await this.openDm(manager);
+          await this.post(channel, managerSummaryMessage(p.summary, row.id, raisedByOf(p.sender.userId), p.raisedAt));
+          break;
+        }
+        case 'notify-sender': {
+          const p = SenderPayload.parse(row.payload);
+          const failed = await this.notifications.getNotification(p.failedMessage);
+          await this.toSender(row.recipient, p.address, senderMessage(p.reason, failed?.summary.caseRef ?? null));
+          break;
+        }
+        case 'acknowledged': {
+          const p = AcknowledgedPayload.parse(row.payload);
+          await this.toSender(row.recipient, p.address, senderMessage('acknowledged', p.caseRef));
+          break;
+        }
+      }
+      return { ok: true };
+    } catch (e) {
+      if (e instanceof z.ZodError || e instanceof PermanentFailure) {
+        const error = e instanceof PermanentFailure ? e.message : 'payload invalid';
+        this.log.error({ outbox: row.id, kind: row.kind, error }, 'slack: outbox row cannot be delivered');
+        return { ok: false, retryable: false, error };
+      }
+      const failure = slackFailure(e);
+      this.log.warn({ outbox: row.id, kind: row.kind, err: describeSlackError(e), retryable: failure.retryable }, 'slack: delivery failed');
+      return failure;
+    }
+  }
+
+  /** The sender's DM as stored with their conversation, else the one conversations.open gives. */
+  private async toSender(recipient: string, rawAddress: unknown, message: SlackMessage): Promise<void> {
+    const address = SlackAddress.safeParse(rawAddress);
+    const person = address.success ? { team: address.data.team, user: address.data.user } : personOf(recipient);
+    if (!person) throw new PermanentFailure('no usable Slack address for the recipient');
+    const channel = address.success && address.data.dmChannel ? address.data.dmChannel : await this.openDm(person);
+    await this.post(channel, message);
+  }
+
+  private async openDm(person: SlackPerson): Promise<string> {
+    const opened = await this.client.conversations.open({ users: person.user });
+    const id = opened.channel?.id;
+    if (!id) throw new PermanentFailure('conversations.open returned no channel');
+    return id;
+  }
+
+  private async post(channel: string, message: SlackMessage): Promise<void> {
+    await this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+  }
+}

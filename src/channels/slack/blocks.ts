@@ -234,11 +234,9 @@ function bodyOf(view: View, detail: Detail): KnownBlock[] {
         ...optionBlocks(view.ref, view.options, true),
       ];
     case 'actions': {
-      // Leaving the emergency step or the self-check is "carry on"; an ordinary step is answered "done".
-      const special = view.node === SPECIAL.emergency || view.node === SPECIAL.selfCheck;
-      const go = special
-        ? button(view.continueLabel, commandId('carry-on'), 'carry-on', 'primary')
-        : button(view.continueLabel, answerId(0), answerValue(view.ref, 'done'), 'primary');
+      // "Done" (or "carry on" from the emergency step and the self-check) is an answer to this very view, so a
+      // second press of an old message is recognised as stale instead of acting on whatever step is current.
+      const go = button(view.continueLabel, answerId(0), answerValue(view.ref, 'done'), 'primary');
       return [
         ...(view.basis ? contexts([esc(view.basis)]) : []),
         ...guidanceBlocks(view, detail, false),

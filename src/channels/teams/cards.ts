@@ -232,9 +232,9 @@ function bodyOf(view: View, detail: Detail): CardElement[] {
         ...optionButtons(view.ref, view.options),
       ];
     case 'actions': {
-      // Leaving the emergency step or the self-check is "carry on"; an ordinary step is answered "done".
-      const special = view.node === SPECIAL.emergency || view.node === SPECIAL.selfCheck;
-      const data = special ? { verb: 'command', command: 'carry-on' } : { verb: 'answer', ref: view.ref, value: 'done' };
+      // "Done" (or "carry on" from the emergency step and the self-check) is an answer to this very view, so a
+      // second press of an old card is recognised as stale instead of acting on whatever step is current.
+      const data = { verb: 'answer', ref: view.ref, value: 'done' };
       return [
         ...(view.basis ? [textBlock(md(view.basis), { isSubtle: true, size: 'small', spacing: 'small' })] : []),
         ...guidance,

@@ -113,10 +113,12 @@ const NOTTINGHAM_CONTACTS = ['diary.manager@nottinghamcity.gov.uk', 'seiu@nottin
     expect(outcome).toContain('Nottingham City CSE pathway, version 1.0.0, reviewed 2026-11-22');
     // Answered cards can't be clicked again: the earlier questions have no buttons left.
     expect(await page.locator('li.bot.answered button').count()).toBe(0);
-    mkdirSync(join(ROOT, 'docs'), { recursive: true });
+    // Saved beside the test (git-ignored) so a test run never changes a tracked file; docs/web-chat.png is a copy.
+    const shots = join(__dirname, '__screenshots__');
+    mkdirSync(shots, { recursive: true });
     await page.setViewportSize({ width: 1100, height: 1400 });
     await page.locator('li.bot').last().scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(ROOT, 'docs', 'web-chat.png'), fullPage: false });
+    await page.screenshot({ path: join(shots, 'web-chat.png'), fullPage: false });
     // The page has no directory of managers: sending the summary says so instead of failing silently.
     await click(page, 'Send the risk summary');
     expect(await newestText(page)).toContain('On this local page the risk summary cannot be sent to a manager.');

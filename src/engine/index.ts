@@ -1,4 +1,5 @@
 /** The pure procedure engine: no I/O, no clock, no environment. Time comes in as an argument. */
 export { createEngine, commandOf, UnknownAreaError, type Engine, type EngineOptions } from './engine';
 export { provenance } from './views';
+export { answerLabel } from './answer-label';
 export * from './types';

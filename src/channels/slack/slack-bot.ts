@@ -7,7 +7,7 @@
 import { App, LogLevel, type RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ConversationService, TurnOutcome, TurnRequest } from '../../conversation/conversation-service';
-import { commandOf, type ContactView, type Input, type Notice, type StepResult, type View } from '../../engine';
+import { answerLabel, commandOf, type ContactView, type Input, type Notice, type StepResult, type View } from '../../engine';
 import {
   answeredMessage,
   CALLBACK,
@@ -89,29 +89,6 @@ export function raisedByOf(senderId: string | null): string {
   return person ? `<@${person.user}>` : 'a colleague';
 }
 
-/** The label an answered message shows. */
-export function answerLabel(view: View, value: string | string[]): string {
-  switch (view.kind) {
-    case 'question':
-    case 'risk-level': {
-      const v = Array.isArray(value) ? value.join(',') : value;
-      return view.options.find((o) => o.value === v)?.label ?? v;
-    }
-    case 'checklist': {
-      const ids = Array.isArray(value) ? value : value.split(',').filter(Boolean);
-      const items = view.groups.flatMap((g) => g.items).filter((i) => ids.includes(i.id));
-      return items.length === 0 ? 'None of these' : `Ticked: ${items.map((i) => i.n).join(', ')}`;
-    }
-    case 'case-reference': {
-      const v = (Array.isArray(value) ? value.join('') : value).trim();
-      return v === '' || v.toLowerCase() === 'skip' ? 'No case reference' : `Case reference: ${v}`;
-    }
-    case 'actions':
-      return view.continueLabel;
-    case 'outcome':
-      return 'Done';
-  }
-}
 
 /** The external_id a modal opened from a message carries, so its submission can update that message. */
 export function originId(message: Posted, nonce: string): string {

@@ -4,31 +4,14 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { CaseSummary } from '../../engine';
 import type { ConversationService } from '../../conversation/conversation-service';
 import type { Deliverer, DeliveryResult } from '../../conversation/outbox-dispatcher';
 import type { OutboxRow } from '../../store/types';
+import { AcknowledgedPayload, ManagerPayload, SenderPayload } from '../../conversation/outbox-payloads';
 import { managerSummaryMessage, senderMessage, type SlackMessage } from './blocks';
 import { createWebClient, deliveryClientOptions, describeSlackError, slackFailure, type WebClient } from './slack-client';
 import { personOf, SlackAddress, type SlackPerson } from './slack-payload';
 import { raisedByOf } from './slack-bot';
-
-const ManagerPayload = z.object({
-  summary: z.custom<CaseSummary>((v) => typeof v === 'object' && v !== null && typeof (v as { area?: unknown }).area === 'string'),
-  sender: z.object({ userId: z.string().min(1), address: z.unknown() }),
-  raisedAt: z.string().min(1),
-});
-const SenderPayload = z.object({
-  failedMessage: z.string().min(1),
-  reason: z.enum(['not-installed', 'not-found', 'unreachable']),
-  address: z.unknown(),
-});
-const AcknowledgedPayload = z.object({
-  notification: z.string().min(1),
-  caseRef: z.string().nullable(),
-  acknowledgedAt: z.string().min(1),
-  address: z.unknown(),
-});
 
 class PermanentFailure extends Error {}
 

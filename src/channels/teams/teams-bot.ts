@@ -6,7 +6,7 @@
 import { CardFactory, MessageFactory, type ConversationParameters, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { ConversationService, TurnOutcome, TurnRequest } from '../../conversation/conversation-service';
-import { commandOf, type Input, type Notice, type StepResult, type View } from '../../engine';
+import { answerLabel, commandOf, type Input, type Notice, type StepResult } from '../../engine';
 import {
   answeredCard,
   channelPointerCard,
@@ -65,29 +65,6 @@ export function cardMessage(card: AdaptiveCard) {
   return MessageFactory.attachment(CardFactory.adaptiveCard(card));
 }
 
-/** The label an answered card shows. */
-export function answerLabel(view: View, value: string | string[]): string {
-  switch (view.kind) {
-    case 'question':
-    case 'risk-level': {
-      const v = Array.isArray(value) ? value.join(',') : value;
-      return view.options.find((o) => o.value === v)?.label ?? v;
-    }
-    case 'checklist': {
-      const ids = Array.isArray(value) ? value : value.split(',').filter(Boolean);
-      const items = view.groups.flatMap((g) => g.items).filter((i) => ids.includes(i.id));
-      return items.length === 0 ? 'None of these' : `Ticked: ${items.map((i) => i.n).join(', ')}`;
-    }
-    case 'case-reference': {
-      const v = (Array.isArray(value) ? value.join('') : value).trim();
-      return v === '' || v.toLowerCase() === 'skip' ? 'No case reference' : `Case reference: ${v}`;
-    }
-    case 'actions':
-      return view.continueLabel;
-    case 'outcome':
-      return 'Done';
-  }
-}
 
 /** Names never reach the store: the manager sees the sender's Teams id, which they can look up in their directory. */
 export function raisedByOf(senderId: string | null): string {

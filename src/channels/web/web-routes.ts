@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type restify from 'restify';
 import type { Logger } from 'pino';
-import type { Engine, StepResult, View } from '../../engine';
+import { answerLabel, type Engine, type StepResult } from '../../engine';
 import type { ConversationService } from '../../conversation/conversation-service';
 import { answeredCard, noticeCard, parseCardAction, viewCard } from '../teams/cards';
 import { WebMessage, webTurn } from './web-channel';
@@ -34,13 +34,6 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/web/vendor/adaptivecards.css': { file: join(VENDOR, 'adaptivecards.css'), type: 'text/css; charset=utf-8' },
 };
 
-/** The label a clicked answer shows once its card is answered. */
-function answerLabel(view: View, value: string | string[]): string {
-  if (Array.isArray(value)) return value.length === 0 ? 'None of these' : `${value.length} ticked`;
-  if (view.kind === 'question' || view.kind === 'risk-level') return view.options.find((o) => o.value === value)?.label ?? value;
-  if (view.kind === 'case-reference') return value === 'skip' ? 'Skipped' : 'Case reference saved';
-  return 'Done';
-}
 
 /** Mounts the local try-it page and its JSON channel on the one server. */
 export function mountWeb(server: restify.Server, deps: WebDeps): void {

@@ -31,17 +31,8 @@ import {
   type SlackMessage,
   type SlackModal,
 } from '../../../src/channels/slack/blocks';
-import {
-  createEngine,
-  type CaseSummary,
-  type ContactView,
-  type ConversationState,
-  type Engine,
-  type Input,
-  type Notice,
-  type StepResult,
-  type View,
-} from '../../../src/engine';
+import type { CaseSummary, ContactView, Engine, Input, Notice, View } from '../../../src/engine';
+import { allViews, engines, type Seen } from '../../support/view-walk';
 import { loadCatalogue } from '../../../src/procedure/load';
 
 const catalogue = loadCatalogue(resolve(__dirname, '../../../dialogs'));
@@ -56,85 +47,9 @@ const isObject = (x: unknown): x is Json => typeof x === 'object' && x !== null 
 // ---------------------------------------------------------------------------------------------------------------
 // The walk (the same as the Teams cards suite's).
 
-interface Seen {
-  label: string;
-  engine: Engine;
-  state: ConversationState;
-  view: View;
-  notice?: Notice;
-}
-
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 const LATER = new Date(T0 + 86_400_000).toISOString();
-
-function inputsAt(view: View): Input[] {
-  const answer = (value: string | string[]): Input => ({ type: 'answer', ref: view.ref, value });
-  const inputs: Input[] = [];
-  switch (view.kind) {
-    case 'question':
-    case 'risk-level':
-      inputs.push(...[...view.options].sort((a, b) => Number(a.value !== 'no') - Number(b.value !== 'no')).map((o) => answer(o.value)));
-      break;
-    case 'checklist': {
-      const ids = view.groups.flatMap((g) => g.items.map((i) => i.id));
-      inputs.push(answer(ids), answer(ids.slice(0, 1)), answer([]));
-      break;
-    }
-    case 'actions':
-      inputs.push(view.node.startsWith('@') ? { type: 'command', command: 'carry-on' } : answer('done'));
-      break;
-    case 'case-reference':
-      inputs.push(answer(CASE_REF), answer('skip'));
-      break;
-    case 'outcome':
-      inputs.push({ type: 'send-summary', ref: view.ref, manager: { id: USER } });
-      break;
-  }
-  for (const command of ['emergency', 'check', 'back', 'contacts', 'help', 'guidance', 'carry-on', 'restart'] as const) inputs.push({ type: 'command', command });
-  inputs.push({ type: 'text', text: 'what is MASE' }, { type: 'text', text: 'purple elephant' }, { type: 'answer', ref: 'old#0', value: 'x' });
-  return inputs;
-}
-
-function viewKey(view: View, notice: Notice | undefined): string {
-  return JSON.stringify({ view, notice }, (key, value: unknown) => (['ref', 'at', 'startedAt', 'completedAt'].includes(key) ? undefined : value));
-}
-
-function walk(engine: Engine, label: string): Seen[] {
-  let turn = 0;
-  const now = () => new Date(T0 + turn++ * 60_000).toISOString();
-  const seen: Seen[] = [];
-  const views = new Set<string>();
-  const expanded = new Set<string>();
-  const record = (r: StepResult) => {
-    const key = viewKey(r.view, r.notice);
-    if (views.has(key)) return;
-    views.add(key);
-    seen.push({ label: `${label} ${r.state.node} "${r.view.position}"${r.notice ? ` + "${r.notice.title}"` : ''}`, engine, state: r.state, view: r.view, notice: r.notice });
-  };
-  const first = engine.start(now());
-  record(first);
-  const queue: StepResult[] = [first];
-  while (queue.length > 0) {
-    const r = queue.shift()!;
-    const { node, ctx } = r.state;
-    const check = ctx.selfCheck ? `${ctx.selfCheck.index}:${ctx.selfCheck.no.length > 0}` : '';
-    const key = `${node}|${r.view.position}|${ctx.returnTo}|${check}|${ctx.area}`;
-    if (expanded.has(key)) continue;
-    expanded.add(key);
-    for (const input of inputsAt(r.view)) {
-      const next = engine.step(r.state, input, now());
-      record(next);
-      queue.push(next);
-    }
-  }
-  return seen;
-}
-
-const engines: [string, Engine][] = [
-  ['multi', createEngine({ procedures: catalogue.procedures, common: catalogue.common })],
-  ...catalogue.procedures.map((p): [string, Engine] => [p.area, createEngine({ procedures: catalogue.procedures, common: catalogue.common, defaultArea: p.area })]),
-];
-const SEEN: Seen[] = engines.flatMap(([label, engine]) => walk(engine, label));
+const SEEN: Seen[] = allViews(USER);
 const MESSAGES = SEEN.map((item) => ({ ...item, message: viewMessage(item.view, item.notice) }));
 const isChecklist = (v: View): v is ChecklistView => v.kind === 'checklist';
 const isCaseRef = (v: View): v is CaseRefView => v.kind === 'case-reference';

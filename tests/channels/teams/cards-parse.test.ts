@@ -17,7 +17,6 @@
  *
  * `msteams` on the card produces no event (the library ignores unknown card properties silently).
  */
-import { resolve } from 'node:path';
 import {
   answeredCard,
   channelPointerCard,
@@ -27,8 +26,8 @@ import {
   viewCard,
   type AdaptiveCard,
 } from '../../../src/channels/teams/cards';
-import { createEngine, type CaseSummary, type Engine, type Input, type Notice, type StepResult, type View } from '../../../src/engine';
-import { loadCatalogue } from '../../../src/procedure/load';
+import type { CaseSummary } from '../../../src/engine';
+import { allViews } from '../../support/view-walk';
 import type { ValidationEvent } from 'adaptivecards';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -56,75 +55,8 @@ function tolerated(card: AdaptiveCard, e: { event: ValidationEvent; source?: unk
   return Array.isArray(json?.choices) && json.choices.length === 0 && query?.type === 'Data.Query' && query.dataset === 'graph.microsoft.com/users';
 }
 
-const catalogue = loadCatalogue(resolve(__dirname, '../../../dialogs'));
-const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 
-/** The inputs tried at each view: every answer, a case reference or skip, and every command. */
-function inputsAt(view: View): Input[] {
-  const answer = (value: string | string[]): Input => ({ type: 'answer', ref: view.ref, value });
-  const inputs: Input[] = [];
-  switch (view.kind) {
-    case 'question':
-    case 'risk-level':
-      inputs.push(...view.options.map((o) => answer(o.value)));
-      break;
-    case 'checklist': {
-      const ids = view.groups.flatMap((g) => g.items.map((i) => i.id));
-      inputs.push(answer(ids), answer(ids.slice(0, 1)), answer([]));
-      break;
-    }
-    case 'actions':
-      inputs.push(view.node.startsWith('@') ? { type: 'command', command: 'carry-on' } : answer('done'));
-      break;
-    case 'case-reference':
-      inputs.push(answer('AB-1234'), answer('skip'));
-      break;
-    case 'outcome':
-      inputs.push({ type: 'send-summary', ref: view.ref, manager: { id: '6b3f1c2e-0d4a-4e8b-9a51-3c7d2f0e9b14' } });
-      break;
-  }
-  for (const command of ['emergency', 'check', 'back', 'contacts', 'help', 'guidance', 'carry-on', 'restart'] as const) inputs.push({ type: 'command', command });
-  inputs.push({ type: 'text', text: 'what is MASE' }, { type: 'text', text: 'purple elephant' });
-  return inputs;
-}
-
-/** Every distinct (view, notice) reachable from the start, breadth first. */
-function walk(engine: Engine, label: string): { label: string; view: View; notice?: Notice }[] {
-  let turn = 0;
-  const now = () => new Date(T0 + turn++ * 60_000).toISOString();
-  const seen: { label: string; view: View; notice?: Notice }[] = [];
-  const views = new Set<string>();
-  const expanded = new Set<string>();
-  const record = (r: StepResult) => {
-    const key = JSON.stringify({ view: r.view, notice: r.notice }, (k, v: unknown) => (['ref', 'at', 'startedAt', 'completedAt'].includes(k) ? undefined : v));
-    if (views.has(key)) return;
-    views.add(key);
-    seen.push({ label: `${label} ${r.state.node} "${r.view.position}"${r.notice ? ` + "${r.notice.title}"` : ''}`, view: r.view, notice: r.notice });
-  };
-  const first = engine.start(now());
-  record(first);
-  const queue: StepResult[] = [first];
-  while (queue.length > 0) {
-    const r = queue.shift()!;
-    const { node, ctx } = r.state;
-    const check = ctx.selfCheck ? `${ctx.selfCheck.index}:${ctx.selfCheck.no.length > 0}` : '';
-    const key = `${node}|${r.view.position}|${ctx.returnTo}|${check}|${ctx.area}`;
-    if (expanded.has(key)) continue;
-    expanded.add(key);
-    for (const input of inputsAt(r.view)) {
-      const next = engine.step(r.state, input, now());
-      record(next);
-      queue.push(next);
-    }
-  }
-  return seen;
-}
-
-const engines: [string, Engine][] = [
-  ['multi', createEngine({ procedures: catalogue.procedures, common: catalogue.common })],
-  ...catalogue.procedures.map((p): [string, Engine] => [p.area, createEngine({ procedures: catalogue.procedures, common: catalogue.common, defaultArea: p.area })]),
-];
-const SEEN = engines.flatMap(([label, engine]) => walk(engine, label));
+const SEEN = allViews('6b3f1c2e-0d4a-4e8b-9a51-3c7d2f0e9b14');
 const SUMMARIES: CaseSummary[] = SEEN.flatMap((s) => (s.view.kind === 'outcome' ? [s.view.summary] : []));
 
 const CARDS: { label: string; card: AdaptiveCard }[] = [

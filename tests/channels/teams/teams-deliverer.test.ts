@@ -1,6 +1,7 @@
 /** How Bot Connector failures map onto the outbox dispatcher's retry decisions. */
 import { connectorFailure } from '../../../src/channels/teams/teams-deliverer';
-import { answerLabel, raisedByOf } from '../../../src/channels/teams/teams-bot';
+import { raisedByOf } from '../../../src/channels/teams/teams-bot';
+import { answerLabel } from '../../../src/engine';
 import type { View } from '../../../src/engine';
 
 /** A RestError as @azure/core-rest-pipeline throws it from the connector: statusCode, code, response.headers.get(). */

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Engine } from './engine';
 import type { ConversationService } from './conversation/conversation-service';
 import { mountWeb } from './channels/web/web-routes';
+import { guarded } from './http/guarded';
 
 export interface ServerDeps {
   engine: Engine;
@@ -25,22 +26,6 @@ export interface ServerDeps {
  * its interaction payloads, which carry whole messages, can exceed the parser's limit). The parser skips them.
  */
 export const RAW_BODY_ROUTES: ReadonlySet<string> = new Set(['/slack/events']);
-
-type Handler = (req: restify.Request, res: restify.Response) => Promise<void>;
-
-/** Restify wants handlers that settle; this one turns a thrown error into a 500 without leaking its text. */
-function guarded(log: Logger, handler: Handler): restify.RequestHandler {
-  return (req, res, next) => {
-    handler(req, res).then(
-      () => next(),
-      (e: unknown) => {
-        log.error({ route: req.getRoute()?.path, err: e instanceof Error ? e.message : String(e) }, 'request failed');
-        if (!res.headersSent) res.send(500, { error: 'internal_error', message: 'Something went wrong on our side. Please try again.' });
-        next();
-      },
-    );
-  };
-}
 
 /** The one HTTP server: health, the web channel, and (added by their channels) Teams and Slack. */
 export function createServer(deps: ServerDeps): restify.Server {
@@ -65,7 +50,6 @@ export function createServer(deps: ServerDeps): restify.Server {
         ...(deps.teams !== undefined && { teams: deps.teams }),
         ...(deps.slack !== undefined && { slack: deps.slack }),
       });
-      return Promise.resolve();
     }),
   );
 

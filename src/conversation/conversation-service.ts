@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { commandOf, SPECIAL, type CaseSummary, type ConversationState, type Engine, type Input, type StepResult } from '../engine';
+import { commandOf, SPECIAL, type CaseSummary, type ConversationState, type Engine, type Input, type StepResult, type View } from '../engine';
 import type { AuditEntry, Channel, OutboxWrite, Store, TurnWrite } from '../store/types';
 
 /** One inbound delivery, already parsed by its channel. */
@@ -19,7 +19,8 @@ export interface TurnRequest {
 }
 
 export type TurnOutcome =
-  | { status: 'reply'; result: StepResult; version: number; isNew: boolean }
+  /** `previous` is the view an answer was judged against (it becomes the answered card or message). */
+  | { status: 'reply'; result: StepResult; version: number; isNew: boolean; previous: View | null }
   /** A redelivery of something already handled: send nothing. */
   | { status: 'duplicate' };
 
@@ -124,10 +125,6 @@ export class ConversationService {
 
   private async handleNow(request: TurnRequest): Promise<TurnOutcome> {
     const started = process.hrtime.bigint();
-    if (await this.store.hasInbound(request.inboundKey)) {
-      this.log.info({ conversation: request.conversationId, channel: request.channel }, 'duplicate delivery dropped');
-      return { status: 'duplicate' };
-    }
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const stored = await this.store.getConversation(request.conversationId);
       const resumable = stored !== null && this.engine.canResume(stored.state);
@@ -147,7 +144,11 @@ export class ConversationService {
         now: request.now,
       };
       const commit = await this.store.commitTurn(write);
-      if (commit.status === 'duplicate') return { status: 'duplicate' };
+      // The commit is the one place duplicates are recognised: the inbound key is inserted in the turn's transaction.
+      if (commit.status === 'duplicate') {
+        this.log.info({ conversation: request.conversationId, channel: request.channel }, 'duplicate delivery dropped');
+        return { status: 'duplicate' };
+      }
       if (commit.status === 'committed') {
         this.log.info(
           {
@@ -162,7 +163,8 @@ export class ConversationService {
           },
           'turn',
         );
-        return { status: 'reply', result, version: commit.version, isNew: before === null };
+        const previous = before && request.input.type === 'answer' ? this.engine.view(before, request.now) : null;
+        return { status: 'reply', result, version: commit.version, isNew: before === null, previous };
       }
       // Conflict: another turn won. Loop to re-read and judge this input against the state it left.
     }

@@ -7,7 +7,7 @@
 import { App, LogLevel, type RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ConversationService, TurnOutcome, TurnRequest } from '../../conversation/conversation-service';
-import { answerLabel, commandOf, type ContactView, type Input, type Notice, type StepResult, type View } from '../../engine';
+import { answerLabel, commandOf, type ContactView, type Input, type Notice, type StepResult } from '../../engine';
 import {
   answeredMessage,
   CALLBACK,
@@ -273,7 +273,6 @@ export class SlackBot {
     }
     const person = { team, user: payload.user.id };
     const origin = originOf(view.external_id);
-    const before = await this.deps.conversations.peek(conversationIdOf(person), this.now());
     const dm = origin?.channel ?? (await this.openDm(client, person));
     const outcome = await this.turn(person, dm, key, { type: 'answer', ref: submitted.ref, value: submitted.value });
     const { result } = outcome.status === 'reply' ? outcome : { result: null };
@@ -289,16 +288,14 @@ export class SlackBot {
     }
     await ack();
     if (!dm) return;
-    await this.afterAnswer(client, person, dm, outcome, before?.view ?? null, submitted.ref, submitted.value, origin);
+    await this.afterAnswer(client, person, dm, outcome, submitted.ref, submitted.value, origin);
   }
 
   // ---- The pieces ----
 
   private async answer(client: WebClient, person: SlackPerson, dm: string, key: string, ref: string, value: string | string[], message: Posted | null): Promise<void> {
-    // The view the click belongs to, read before the turn: it becomes the answered message.
-    const before = await this.deps.conversations.peek(conversationIdOf(person), this.now());
     const outcome = await this.turn(person, dm, key, { type: 'answer', ref, value });
-    await this.afterAnswer(client, person, dm, outcome, before?.view ?? null, ref, value, message);
+    await this.afterAnswer(client, person, dm, outcome, ref, value, message);
   }
 
   /** Renders an answer's outcome: the answered message replaced in place and the next view posted, or why not. */
@@ -307,7 +304,6 @@ export class SlackBot {
     person: SlackPerson,
     dm: string,
     outcome: TurnOutcome,
-    previous: View | null,
     ref: string,
     value: string | string[],
     message: Posted | null,
@@ -330,7 +326,9 @@ export class SlackBot {
       return;
     }
     if (message) {
-      const answered = previous?.ref === ref ? answeredMessage(previous, answerLabel(previous, value)) : noticeMessage({ kind: 'info', title: 'Answer recorded.', lines: [] });
+      // The view the click was judged against becomes the answered message.
+      const previous = outcome.previous?.ref === ref ? outcome.previous : null;
+      const answered = previous ? answeredMessage(previous, answerLabel(previous, value)) : noticeMessage({ kind: 'info', title: 'Answer recorded.', lines: [] });
       await this.update(client, message, answered);
     }
     await this.post(client, dm, viewMessage(result.view, result.notice));

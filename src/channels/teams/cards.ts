@@ -488,6 +488,8 @@ export function managerSummaryCard(summary: CaseSummary, notificationId: string,
 
 const TELL_DIRECTLY = 'Or tell them about it yourself, in person or by phone. Never post the details in a channel.';
 
+const FORWARD = "Or forward the summary yourself: copy the next steps and your record from the outcome card into a message or e-mail to them (never the child's name).";
+
 /** Told to the sender: the manager acknowledged, or the summary could not be delivered (and what to do instead). */
 export function senderCard(kind: 'acknowledged' | 'not-installed' | 'not-found' | 'unreachable', caseRef: string | null): AdaptiveCard {
   const ref = caseRef ? `case reference ${caseRef}` : 'no case reference given';
@@ -512,7 +514,7 @@ export function senderCard(kind: 'acknowledged' | 'not-installed' | 'not-found' 
       lines = [
         "I couldn't find the person you chose in your organisation's directory. What you can do:",
         'Check you chose the right person and send the summary again from the outcome card.',
-        'Or forward the summary yourself: copy the next steps and your record from the outcome card into a message or e-mail to them (never the child\'s name).',
+        FORWARD,
         TELL_DIRECTLY,
       ];
       break;
@@ -521,7 +523,7 @@ export function senderCard(kind: 'acknowledged' | 'not-installed' | 'not-found' 
       lines = [
         "I couldn't reach your line manager in Teams just now. What you can do:",
         'Try again in a few minutes from the outcome card.',
-        'Or forward the summary yourself: copy the next steps and your record from the outcome card into a message or e-mail to them (never the child\'s name).',
+        FORWARD,
         TELL_DIRECTLY,
       ];
       break;

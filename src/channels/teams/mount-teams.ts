@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Activity } from 'botbuilder';
 import type { ConversationService } from '../../conversation/conversation-service';
 import { parseActivity } from './teams-activity';
+import { guarded } from '../../http/guarded';
 import { TeamsBot, describeError, type HttpReply } from './teams-bot';
 import type { AuthenticateRequestResult, TeamsConnection } from './teams-connection';
 
@@ -83,15 +84,6 @@ export function mountTeams(server: restify.Server, deps: TeamsDeps): TeamsBot {
     respond({ status: 200 });
   };
 
-  server.post(TEAMS_ROUTE, (req, res, next) => {
-    handle(req, res).then(
-      () => next(),
-      (e: unknown) => {
-        log.error({ route: TEAMS_ROUTE, err: describeError(e) }, 'teams: request failed');
-        if (!res.headersSent) res.send(500, { error: 'internal_error', message: 'Something went wrong on our side. Please try again.' });
-        next();
-      },
-    );
-  });
+  server.post(TEAMS_ROUTE, guarded(log, handle, describeError));
   return bot;
 }

@@ -197,9 +197,6 @@ export class TeamsBot {
   }
 
   private async answer(activity: TeamsActivity, ref: string, value: string | string[]): Promise<ClickOutcome> {
-    const conversationId = `teams:${activity.conversation.id}`;
-    // The view the click belongs to, read before the turn: it becomes the answered card.
-    const before = await this.deps.conversations.peek(conversationId, this.now());
     const outcome = await this.handle(this.request(activity, { type: 'answer', ref, value }));
     if (outcome.status === 'duplicate') return { replace: noticeCard(ALREADY_ANSWERED), send: [], duplicate: true };
     const { result } = outcome;
@@ -207,7 +204,8 @@ export class TeamsBot {
     if (outcome.isNew) return { replace: noticeCard(result.notice ?? ALREADY_ANSWERED), send: [viewCard(result.view)] };
     if (result.error?.code === 'stale_answer') return { replace: noticeCard(ALREADY_ANSWERED), send: [] };
     if (result.error) return { replace: viewCard(result.view, result.notice ?? errorNotice(result)), send: [] };
-    const previous = before?.view.ref === ref ? before.view : null;
+    // The view the click was judged against becomes the answered card.
+    const previous = outcome.previous?.ref === ref ? outcome.previous : null;
     const replace = previous ? answeredCard(previous, answerLabel(previous, value)) : noticeCard({ kind: 'info', title: 'Answer recorded.', lines: [] });
     return { replace, send: [viewCard(result.view, result.notice)] };
   }

@@ -6,6 +6,7 @@ import { answerLabel, type Engine, type StepResult } from '../../engine';
 import type { ConversationService } from '../../conversation/conversation-service';
 import { answeredCard, noticeCard, parseCardAction, viewCard } from '../teams/cards';
 import { WebMessage, webTurn } from './web-channel';
+import { guarded, type Handler } from '../../http/guarded';
 
 export interface WebDeps {
   engine: Engine;
@@ -18,8 +19,6 @@ export interface WebDeps {
   /** Pack provenance per area, shown on the page. */
   provenance: { id: string; name: string; provenance: string }[];
 }
-
-type Handler = (req: restify.Request, res: restify.Response) => Promise<void> | void;
 
 const PUBLIC = join(__dirname, 'public');
 // The renderer is served from node_modules: nothing is fetched from a CDN.
@@ -39,16 +38,8 @@ const STATIC: Record<string, { file: string; type: string }> = {
 export function mountWeb(server: restify.Server, deps: WebDeps): void {
   const { conversations, log } = deps;
   const files = Object.fromEntries(Object.entries(STATIC).map(([path, s]) => [path, { body: readFileSync(s.file), type: s.type }]));
-  const route = (handler: Handler): restify.RequestHandler => (req, res, next) => {
-    Promise.resolve(handler(req, res)).then(
-      () => next(),
-      (e: unknown) => {
-        log.error({ route: req.getRoute()?.path, err: e instanceof Error ? e.message : String(e) }, 'web request failed');
-        if (!res.headersSent) res.send(500, { error: 'internal_error', message: 'Something went wrong on our side. Please try again.' });
-        next();
-      },
-    );
-  };
+  const route = (handler: Handler) => guarded(log, handler);
+
 
   for (const [path, file] of Object.entries(files)) {
     server.get(
@@ -106,7 +97,6 @@ export function mountWeb(server: restify.Server, deps: WebDeps): void {
       }
       const now = deps.clock().toISOString();
       const turn = webTurn(message, now);
-      const before = message.answer ? await conversations.peek(turn.conversationId, now) : null;
       const outcome = await conversations.handle(turn);
       if (outcome.status === 'duplicate') {
         res.send(200, { duplicate: true });
@@ -115,7 +105,7 @@ export function mountWeb(server: restify.Server, deps: WebDeps): void {
       const result: StepResult = outcome.result;
       if (result.effects.some((e) => e.type === 'notify-manager')) deps.onQueued?.();
       const answered =
-        before && message.answer && !result.error && result.changed ? answeredCard(before.view, answerLabel(before.view, message.answer.value)) : null;
+        outcome.previous && message.answer && !result.error && result.changed ? answeredCard(outcome.previous, answerLabel(outcome.previous, message.answer.value)) : null;
       res.send(200, {
         view: result.view,
         notice: result.notice ?? null,

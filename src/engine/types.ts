@@ -37,7 +37,10 @@ export interface RunContext {
   completedAt: string | null;
 }
 
-/** A conversation's engine state: store it after every turn, hand it back on the next. */
+/**
+ * A conversation's engine state: store it after every turn, hand it back on the next. (The store writes it in a
+ * compact form and reads it back as exactly this; see src/store/state-codec.ts.)
+ */
 export interface ConversationState {
   v: 1;
   node: NodeKey;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import { Pool } from 'pg';
 import { migrateToLatest } from './migrations';
 import type { Database } from './schema';
@@ -14,6 +14,7 @@ import type { Store } from './types';
 
 export * from './types';
 export { isoTime } from './store';
+export { decodeState, encodeState, type StoredStateV2, type StoredTrailEntry } from './state-codec';
 export { migrateToLatest, migrations, MIGRATION_TABLE } from './migrations';
 
 export const SQLITE_FILE = 'cse-bot.sqlite';
@@ -81,8 +82,29 @@ function createSqliteStore(dataDir: string, busyTimeoutMs?: number): Promise<Sto
   return opening;
 }
 
+/**
+ * Kysely's SQLite driver prepares every statement it runs. The store runs the same few statements on every turn, so
+ * prepared statements are kept and reused (better-sqlite3 statements are reusable; the store never streams rows, so
+ * none is busy when it is run again). Bounded, because multi-row inserts give one statement text per row count.
+ */
+function withStatementCache(database: BetterSqlite3.Database, max = 256): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare: (text: string) => {
+      let statement = cache.get(text);
+      if (!statement) {
+        statement = database.prepare(text);
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+        cache.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 async function openSqliteStore(file: string, busyTimeoutMs?: number): Promise<Store> {
-  const database = openSqliteDatabase(file, busyTimeoutMs);
+  const database = withStatementCache(openSqliteDatabase(file, busyTimeoutMs));
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   try {
     const applied = await migrateToLatest(db as Kysely<unknown>, 'sqlite');

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createEngine } from '../../src/engine';
+import { createEngine, type ConversationState } from '../../src/engine';
 import { loadCatalogue } from '../../src/procedure/load';
 import { ConversationService, type TurnRequest } from '../../src/conversation/conversation-service';
 import { OutboxDispatcher, type Deliverer } from '../../src/conversation/outbox-dispatcher';
@@ -39,6 +39,16 @@ const text = (t: string) => ({ type: 'text' as const, text: t });
 const NOTTINGHAM_REFER = ['no', '1', 'done', 'AB123', '1,2,3,4', '1,5,9,20,37', 'no', 'no', 'no', '3'];
 const SANDWELL_NEXT = ['no', '2', 'no', 'yes', 'done', 'SW-42', 'done', '2'];
 
+/**
+ * A `state` column as the store wrote it before the compact (v2) form: the engine's v1 shape, verbatim. A Nottingham
+ * City run at its risk-level question, after NOTTINGHAM_REFER's first nine answers at at(1) … at(9).
+ */
+const STORED_V1 =
+  '{"v":1,"node":"nottingham-city/risk-level","seq":9,"ctx":{"area":"nottingham-city","trail":["@danger","@area","nottingham-city/check-records","nottingham-city/case-reference","nottingham-city/toolkit-vulnerability","nottingham-city/toolkit-signs","nottingham-city/toolkit-previous-abuse","nottingham-city/toolkit-siblings","nottingham-city/open-case"],' +
+  '"answers":{"@danger":{"v":"no","at":"2026-11-22T09:00:01.000Z"},"@area":{"v":"nottingham-city","at":"2026-11-22T09:00:02.000Z"},"nottingham-city/check-records":{"v":"done","at":"2026-11-22T09:00:03.000Z"},"nottingham-city/case-reference":{"v":"given","at":"2026-11-22T09:00:04.000Z"},"nottingham-city/toolkit-vulnerability":{"v":"ticked","at":"2026-11-22T09:00:05.000Z"},"nottingham-city/toolkit-signs":{"v":"ticked","at":"2026-11-22T09:00:06.000Z"},"nottingham-city/toolkit-previous-abuse":{"v":"no","at":"2026-11-22T09:00:07.000Z"},"nottingham-city/toolkit-siblings":{"v":"no","at":"2026-11-22T09:00:08.000Z"},"nottingham-city/open-case":{"v":"not-open-case","at":"2026-11-22T09:00:09.000Z"}},' +
+  '"indicators":{"vulnerability":["chaotic-family","domestic-abuse","parents-mental-health-substance","no-protective-factors"],"signs":["drugs-alcohol","self-harm-suicide","estranged-family","recruiting-others","hotspot-areas"]},' +
+  '"riskLevel":null,"caseRef":"AB123","returnTo":null,"selfCheck":null,"startedAt":"2026-11-22T09:00:00.000Z","completedAt":null}}';
+
 describe.each(backends('conversation'))('conversation service on %s', (_name, backend) => {
   useBackend(backend);
 
@@ -65,6 +75,35 @@ describe.each(backends('conversation'))('conversation service on %s', (_name, ba
     expect(audit.map((a) => a.code)).toContain('answer:not-open-case');
     // Audit rows hold codes, never the words of an indicator.
     expect(JSON.stringify(audit)).not.toMatch(/Chaotic|dysfunctional|drugs/i);
+  });
+
+  it('resumes a conversation stored in the v1 shape, as the engine would, and writes it back in the compact form', async () => {
+    const store = await backend.open();
+    const service = new ConversationService(engine, store, capturedLogger().log);
+    await service.handle(request('web:v1', text('hi'), 0));
+    await backend.query(`update conversations set state = '${STORED_V1}' where id = 'web:v1'`);
+    const v1 = JSON.parse(STORED_V1) as ConversationState;
+    expect((await store.getConversation('web:v1'))?.state).toEqual(v1);
+    expect((await service.peek('web:v1', at(10)))?.view).toEqual(engine.view(v1, at(10)));
+
+    const last = await service.handle(request('web:v1', text('3'), 10));
+    if (last.status !== 'reply') throw new Error('no reply');
+    expect(last.result).toEqual(engine.step(v1, text('3'), at(10)));
+    expect(last.result.view.kind).toBe('outcome');
+    // The case record keeps every answer's time from the old row.
+    const [record] = await store.caseRecords({ conversationId: 'web:v1' });
+    expect(record?.outcome).toBe('outcome-refer-children-and-families-direct');
+    expect(record?.summary.answers.map((a) => a.at)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(at));
+    expect(record?.summary.startedAt).toBe(at(0));
+
+    const [row] = await backend.query(`select state from conversations where id = 'web:v1'`);
+    expect(JSON.parse(String(row?.state))).toMatchObject({ v: 2, node: 'outcome-refer-children-and-families-direct', seq: 10 });
+    expect((await store.getConversation('web:v1'))?.state).toEqual(last.result.state);
+    // And it carries on from the compact form: back to the risk level.
+    const back = await service.handle(request('web:v1', text('back'), 11));
+    if (back.status !== 'reply') throw new Error('no reply');
+    expect(back.result).toEqual(engine.step(last.result.state, text('back'), at(11)));
+    expect(back.result.state.node).toBe('nottingham-city/risk-level');
   });
 
   it('drops a redelivered message: no second reply, audit row or state change', async () => {

@@ -53,6 +53,17 @@ describe.each(backends('commit'))('commitTurn on %s', (_name, backend) => {
     expect(second).toEqual({ status: 'committed', version: 2 });
     const updated = await store.getConversation('c-1');
     expect(updated).toMatchObject({ version: 2, state: next, address: { updated: true }, createdAt: at(0), updatedAt: at(60) });
+    // The column holds the compact form of the state (src/store/state-codec.ts), which reads back as the state above.
+    const [row] = await backend.query(`select state from conversations where id = 'c-1'`);
+    expect(JSON.parse(String(row?.state))).toEqual({
+      v: 2,
+      node: 'outcome',
+      seq: 2,
+      area: 'nottingham-city',
+      startedAt: at(0),
+      trail: [['danger', 'no', 0]],
+      indicators: { 'cse-indicators': 'gifts' },
+    });
 
     expect(await store.hasInbound('k-1')).toBe(true);
     expect(await store.hasInbound('k-2')).toBe(true);

@@ -21,7 +21,7 @@ export function state(node: string, seq: number, startedAt = at(0)): Conversatio
     seq,
     ctx: {
       area: AREA,
-      trail: [],
+      trail: [`${AREA}/danger`],
       answers: { [`${AREA}/danger`]: { v: 'no', at: startedAt } },
       indicators: { 'cse-indicators': ['gifts'] },
       riskLevel: null,

@@ -14,6 +14,7 @@ import { describeSlackError } from './slack-client';
 import { parseSlackBody } from './slack-payload';
 import { RecentKeys, RestifyReceiver } from './slack-receiver';
 import { verifySlackSignature } from './slack-signature';
+import type { TurnGate } from '../../conversation/turn-gate';
 import { createSlackApp, type HomeArea, type SlackBot } from './slack-bot';
 
 export const SLACK_ROUTE = '/slack/events';
@@ -33,6 +34,8 @@ export interface SlackDeps {
   clock: () => Date;
   /** Called when a turn or an acknowledgement queued an outbox message. */
   onQueued?: () => void;
+  /** Shared with the other channels: how many turns work at once. */
+  gate?: TurnGate;
 }
 
 export interface SlackChannel {
@@ -86,7 +89,7 @@ const header = (req: restify.Request, name: string): string | undefined => {
 /** Mounts the Slack endpoint; returns the bot so callers (tests) can reach its logic, and a way to wait for it. */
 export function mountSlack(server: restify.Server, deps: SlackDeps): SlackChannel {
   const { log, clock } = deps;
-  const receiver = new RestifyReceiver(log);
+  const receiver = new RestifyReceiver(log, deps.gate);
   const bot = createSlackApp(receiver, deps);
   const recent = new RecentKeys();
 

@@ -7,6 +7,7 @@
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Inbound } from './slack-payload';
+import type { TurnGate } from '../../conversation/turn-gate';
 import { describeSlackError } from './slack-client';
 
 /** What the HTTP request is answered with: 200 and, for a view submission, maybe a response_action body. */
@@ -49,7 +50,11 @@ export class RestifyReceiver implements Receiver {
   private app: App | null = null;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    /** Bounds the turns working at once; the work after an ack waits here for its slot (see TurnGate). */
+    private readonly gate?: TurnGate,
+  ) {}
 
   init(app: App): void {
     this.app = app;
@@ -80,12 +85,17 @@ export class RestifyReceiver implements Receiver {
       answer = resolve;
     });
     let done = false;
+    let finished = false;
+    // The HTTP answer goes at once; the listener's work after its `await ack()` waits for a turn slot.
+    let slot: Promise<void> | null = null;
     const ack = (response?: unknown): Promise<void> => {
       if (!done) {
         done = true;
         answer(response === undefined ? {} : { body: response });
       }
-      return Promise.resolve();
+      if (!this.gate || finished) return Promise.resolve();
+      slot ??= this.gate.enter();
+      return slot;
     };
     const timer = setTimeout(() => void ack(), ACK_DEADLINE_MS);
     const event: ReceiverEvent = { body: inbound.body, ack, customProperties: { inbound } };
@@ -99,6 +109,9 @@ export class RestifyReceiver implements Receiver {
       .finally(() => {
         clearTimeout(timer);
         void ack();
+        finished = true;
+        const gate = this.gate;
+        if (slot && gate) void slot.then(() => gate.leave());
         this.inFlight.delete(work);
       });
     this.inFlight.add(work);

@@ -7,7 +7,8 @@ import type restify from 'restify';
 import type { Logger } from 'pino';
 import type { Activity } from 'botbuilder';
 import type { ConversationService } from '../../conversation/conversation-service';
-import { parseActivity } from './teams-activity';
+import { parseActivity, type TeamsActivity } from './teams-activity';
+import type { TurnGate } from '../../conversation/turn-gate';
 import { guarded } from '../../http/guarded';
 import { TeamsBot, describeError, type HttpReply } from './teams-bot';
 import type { AuthenticateRequestResult, TeamsConnection } from './teams-connection';
@@ -18,6 +19,8 @@ export interface TeamsDeps {
   log: Logger;
   clock: () => Date;
   onQueued?: () => void;
+  /** Shared with the other channels: how many turns work at once (see TurnGate). */
+  gate?: TurnGate;
 }
 
 export const TEAMS_ROUTE = '/api/messages';
@@ -47,6 +50,11 @@ export function mountTeams(server: restify.Server, deps: TeamsDeps): TeamsBot {
       return;
     }
     const { activity } = parsed;
+    if (deps.gate) await deps.gate.run(() => authenticateAndRun(req, res, activity));
+    else await authenticateAndRun(req, res, activity);
+  };
+
+  const authenticateAndRun = async (req: restify.Request, res: restify.Response, activity: TeamsActivity): Promise<void> => {
     const header = req.headers.authorization ?? '';
     let auth: AuthenticateRequestResult;
     try {

@@ -20,6 +20,7 @@ import { createServer } from '../../../src/server';
 import { homeAreasOf, mountSlack } from '../../../src/channels/slack/mount-slack';
 import { SlackDeliverer } from '../../../src/channels/slack/slack-deliverer';
 import { slackSignature } from '../../../src/channels/slack/slack-signature';
+import type { TurnGate } from '../../../src/conversation/turn-gate';
 
 export const SIGNING_SECRET = 'test-signing-secret-8f14e45fceea167a';
 export const BOT_TOKEN = 'xoxb-1111-2222-test-token';
@@ -301,6 +302,8 @@ export interface SlackHarnessOptions {
   store?: Store;
   /** Mount the local web page's JSON route too (to show the body parser still serves it). */
   webChat?: boolean;
+  /** Bound the turns working at once, as main.ts does. */
+  gate?: TurnGate;
 }
 
 /** Starts the whole thing: store, engine, service, the server with Slack mounted, and a dispatcher with the Slack deliverer. */
@@ -323,6 +326,7 @@ export async function startSlack(options: SlackHarnessOptions = {}) {
     log,
     clock,
     onQueued,
+    ...(options.gate && { gate: options.gate }),
   });
   const deliverer = SlackDeliverer.create({ token: BOT_TOKEN, apiUrl: API_URL, notifications: conversations, log });
   const dispatcher = new OutboxDispatcher(store, { slack: deliverer }, log, { worker: 'test-worker', clock, baseDelayMs: 1000 });

@@ -1,0 +1,87 @@
+/** The bench's results file, its targets (judged here, by the bench itself) and the Markdown table. */
+import type { EnginePackResult } from './scenarios/engine';
+import type { PhaseResult, RatioResult } from './scenarios/http';
+import type { StartupSample } from './scenarios/startup';
+import type { LatencySummary } from './lib/stats';
+
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchResults {
+  ranAt: string;
+  quick: boolean;
+  durationSeconds: number;
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; kernel: string; sqlite: string; postgres: string | null };
+  budget: { levels: number[]; rounds: number; turns: Record<string, number>; scaleRecords: number; starts: number };
+  engine: EnginePackResult[];
+  teams: PhaseResult[];
+  ratios: RatioResult[];
+  slack: PhaseResult[];
+  startup: { fresh: StartupSample; existing: StartupSample };
+  scale: {
+    records: number;
+    seedMs: number;
+    idleRssMb: number;
+    underLoad: { concurrency: number; turns: number; replyMs: LatencySummary; turnsPerSecond: number; peakRssMb: number; runsWrong: number; errors: number };
+    retention: { ms: number; deleted: Record<string, number> };
+  };
+  targets: Target[];
+}
+
+const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+
+export function targetsOf(r: BenchResults): Target[] {
+  const top = Math.max(...r.budget.levels);
+  const ratio = r.ratios.find((x) => x.concurrency === top);
+  const slack = r.slack.find((x) => x.concurrency === top);
+  const stateMax = Math.max(...r.engine.map((e) => e.stateBytes.worst));
+  const rss = Math.max(r.scale.underLoad.peakRssMb, ...r.teams.filter((p) => p.system === 'ours-sqlite').map((p) => p.peakRssMb));
+  const wrong = [...r.teams, ...r.slack].reduce((s, p) => s + p.runsWrong + p.errors, 0) + r.scale.underLoad.runsWrong + r.scale.underLoad.errors;
+  return [
+    { name: `Teams turn p99 vs the floor at ${top} conversations`, target: '≤ 1.25 ×', measured: `${f(ratio?.p99VsFloor ?? NaN, 2)} ×`, met: (ratio?.p99VsFloor ?? Infinity) <= 1.25 },
+    { name: `Teams throughput vs the floor at ${top}`, target: '≥ 0.85 ×', measured: `${f(ratio?.throughputVsFloor ?? NaN, 2)} ×`, met: (ratio?.throughputVsFloor ?? 0) >= 0.85 },
+    { name: `Teams throughput vs the peer at ${top} (same SQLite durability)`, target: '≥ 1.3 ×', measured: `${f(ratio?.throughputVsPeer ?? NaN, 2)} ×`, met: (ratio?.throughputVsPeer ?? 0) >= 1.3 },
+    { name: `Slack acknowledgement p99 at ${top}`, target: '≤ 50 ms', measured: `${f(slack?.ackMs?.p99 ?? NaN)} ms`, met: (slack?.ackMs?.p99 ?? Infinity) <= 50 },
+    { name: 'Stored state per conversation (worst case of either pack)', target: '≤ 2048 B', measured: `${stateMax} B`, met: stateMax <= 2048 },
+    { name: `Ready with an existing data folder (${r.scale.records} records), median of ${r.budget.starts}`, target: '≤ 1500 ms', measured: `${f(r.startup.existing.median, 0)} ms`, met: r.startup.existing.median <= 1500 },
+    { name: 'Resident memory under load (peak)', target: '≤ 300 MB', measured: `${f(rss, 0)} MB`, met: rss <= 300 },
+    { name: 'Runs that ended anywhere but their outcome, or failed', target: '0', measured: String(wrong), met: wrong === 0 },
+  ];
+}
+
+function phaseRow(p: PhaseResult): string {
+  const ack = p.ackMs ? `${f(p.ackMs.p50)} / ${f(p.ackMs.p99)}` : '–';
+  return `| ${p.channel} | ${p.system} | ${p.pack} | ${p.concurrency} | ${p.turns} | ${f(p.replyMs.p50)} | ${f(p.replyMs.p95)} | ${f(p.replyMs.p99)} | ${ack} | ${f(p.turnsPerSecond, 0)} | ${f(p.cpuMsPerTurn, 2)} | ${f(p.peakRssMb, 0)} | ${p.runsCompleted} / ${p.runsWrong + p.errors} |`;
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const m = r.machine;
+  const lines: string[] = [];
+  lines.push(`Run ${r.ranAt}${r.quick ? ' (**--quick**: small budgets, a smoke check, not figures to quote)' : ''}, ${f(r.durationSeconds, 0)} s. Machine: ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}, SQLite ${m.sqlite}, PostgreSQL ${m.postgres ?? 'not reached'}. Rounds per level: ${r.budget.rounds}; turns per phase: ${Object.entries(r.budget.turns).map(([c, t]) => `${t} at ${c}`).join(', ')}.`);
+  lines.push('', '**Targets** (embedded store)', '', '| target | wanted | measured | met |', '|---|---|---|---|');
+  for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
+  lines.push('', '**Ours ÷ baselines**, medians of per-round ratios (p99: lower is better; throughput: higher is better)', '', '| conversations | p99 ÷ floor | throughput ÷ floor | p99 ÷ peer | throughput ÷ peer |', '|---|---|---|---|---|');
+  for (const x of r.ratios) lines.push(`| ${x.concurrency} | ${f(x.p99VsFloor, 2)} | ${f(x.throughputVsFloor, 2)} | ${f(x.p99VsPeer, 2)} | ${f(x.throughputVsPeer, 2)} |`);
+  lines.push('', '**Turns over HTTP** (latency in ms; Teams: POST answered, reply already at the connector; Slack: reply = the posted message)', '');
+  lines.push('| channel | system | pack | conv. | turns | p50 | p95 | p99 | ack p50 / p99 | turns/s | CPU ms/turn | peak RSS MB | runs / wrong |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const p of [...r.teams, ...r.slack]) lines.push(phaseRow(p));
+  lines.push('', '**Engine alone** (restore → step → persist, in process)', '', '| pack | turns | p50 µs | p95 µs | p99 µs | turns/s | CPU µs/turn | peak RSS MB | state B typical | state B worst |', '|---|---|---|---|---|---|---|---|---|---|');
+  for (const e of r.engine) lines.push(`| ${e.pack} | ${e.turns} | ${f(e.latencyUs.p50, 0)} | ${f(e.latencyUs.p95, 0)} | ${f(e.latencyUs.p99, 0)} | ${f(e.turnsPerSecond, 0)} | ${f(e.cpuUsPerTurn, 0)} | ${f(e.peakRssMb, 0)} | ${e.stateBytes.typical} | ${e.stateBytes.worst} |`);
+  const s = r.startup;
+  lines.push('', '**Start-up** (spawn to first 200 from /healthz, ms)', '', '| data folder | median | max | samples |', '|---|---|---|---|');
+  lines.push(`| fresh | ${f(s.fresh.median, 0)} | ${f(s.fresh.max, 0)} | ${s.fresh.samples.map((x) => f(x, 0)).join(', ')} |`);
+  lines.push(`| existing (${r.scale.records} records) | ${f(s.existing.median, 0)} | ${f(s.existing.max, 0)} | ${s.existing.samples.map((x) => f(x, 0)).join(', ')} |`);
+  const sc = r.scale;
+  lines.push('', `**Scale of records** (${sc.records} stored conversations and case records)`, '', '| measure | value |', '|---|---|');
+  lines.push(`| written through the store's turn commit | ${f(sc.seedMs, 0)} ms |`);
+  lines.push(`| RSS after start-up, idle | ${f(sc.idleRssMb, 0)} MB |`);
+  lines.push(`| Teams turn at ${sc.underLoad.concurrency} conversations, p50 / p95 / p99 | ${f(sc.underLoad.replyMs.p50)} / ${f(sc.underLoad.replyMs.p95)} / ${f(sc.underLoad.replyMs.p99)} ms (${f(sc.underLoad.turnsPerSecond, 0)} turns/s) |`);
+  lines.push(`| peak RSS under that load | ${f(sc.underLoad.peakRssMb, 0)} MB |`);
+  lines.push(`| retention run removing them all | ${f(sc.retention.ms, 0)} ms (${Object.entries(sc.retention.deleted).map(([k, v]) => `${v} ${k}`).join(', ')}) |`);
+  return `${lines.join('\n')}\n`;
+}

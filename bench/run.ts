@@ -1,0 +1,194 @@
+/**
+ * npm run bench [-- --quick]: every scenario of docs/benchmarks.md in one run on this machine, then
+ * bench/results/latest.json, bench/results/latest.md and the table in docs/benchmarks.md.
+ *
+ * Everything talks over loopback only: the bots, a fake Bot Connector and a fake Slack Web API run here. The load is
+ * bounded in turns and in time, and every process started is stopped at the end (also on failure).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Client } from 'pg';
+import { FakeConnector } from './lib/fake-connector';
+import { FakeSlackApi } from './lib/fake-slack';
+import { LoopbackClient } from './lib/http';
+import { PeakRss, ROOT, rssMb, startServer, stopServer, type ServerProcess } from './lib/proc';
+import { round } from './lib/stats';
+import { teamsWorkload, RUNS } from './lib/workloads';
+import { runLoad } from './lib/load';
+import { runEngineScenario } from './scenarios/engine';
+import { runSlackScenario, runTeamsScenario, type Budget } from './scenarios/http';
+import { startupSamples } from './scenarios/startup';
+import { seedRecords, timeRetention } from './scenarios/scale';
+import { renderMarkdown, targetsOf, type BenchResults } from './report';
+
+const quick = process.argv.includes('--quick');
+const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SIGNING_SECRET = 'bench-signing-secret-5a1c0f2e9d';
+const BOT_TOKEN = 'xoxb-0000-bench-token';
+
+const budget: Budget = quick
+  ? { levels: [1, 50, 200], rounds: 1, turns: (c) => (c === 1 ? 60 : c * 4), warmup: (c) => (c === 1 ? 20 : c * 2), deadlineMs: 8000 }
+  : { levels: [1, 50, 200], rounds: 3, turns: (c) => (c === 1 ? 400 : Math.max(3000, c * 25)), warmup: (c) => (c === 1 ? 100 : c * 4), deadlineMs: 60000 };
+const SCALE_RECORDS = quick ? 1000 : 10000;
+const STARTS = quick ? 2 : 5;
+
+const started: ServerProcess[] = [];
+const folders: string[] = [];
+let pgSchema: string | null = null;
+
+const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+const folder = (name: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `cse-bench-${name}-`));
+  folders.push(dir);
+  return dir;
+};
+
+async function start(name: string, entry: string, env: Record<string, string>): Promise<ServerProcess> {
+  const p = await startServer(name, entry, env);
+  started.push(p);
+  return p;
+}
+
+async function stop(p: ServerProcess): Promise<void> {
+  await stopServer(p);
+  started.splice(started.indexOf(p), 1);
+}
+
+async function postgres(): Promise<{ url: string; version: string } | null> {
+  const client = new Client({ connectionString: PG_URL });
+  try {
+    await client.connect();
+    const version = (await client.query<{ v: string }>('show server_version')).rows[0]?.v ?? '?';
+    pgSchema = `bench_${process.pid}`;
+    await client.query(`create schema ${pgSchema}`);
+    return { url: `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${pgSchema}`)}`, version };
+  } catch (e) {
+    log(`PostgreSQL not reachable at ${PG_URL} (${e instanceof Error ? e.message : String(e)}): its rows are skipped`);
+    return null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function cleanUp(): Promise<void> {
+  await Promise.all([...started].map((p) => stopServer(p)));
+  if (pgSchema) {
+    const client = new Client({ connectionString: PG_URL });
+    await client.connect().then(() => client.query(`drop schema if exists ${pgSchema} cascade`)).catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+}
+
+function machine(pgVersion: string | null) {
+  const db = new BetterSqlite3(':memory:');
+  const sqlite = (db.prepare('select sqlite_version() as v').get() as { v: string }).v;
+  db.close();
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: round(totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: release(),
+    sqlite,
+    postgres: pgVersion,
+  };
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  log(`bench ${quick ? '--quick ' : ''}starting`);
+  const pg = await postgres();
+  const results: BenchResults = {
+    ranAt: new Date().toISOString(),
+    quick,
+    machine: machine(pg?.version ?? null),
+    budget: { levels: budget.levels, rounds: budget.rounds, turns: Object.fromEntries(budget.levels.map((c) => [c, budget.turns(c)])), scaleRecords: SCALE_RECORDS, starts: STARTS },
+  } as BenchResults;
+
+  // 1. Engine alone.
+  results.engine = runEngineScenario({ turns: quick ? 3000 : 30000 });
+  for (const e of results.engine) log(`engine ${e.pack}: p50 ${e.latencyUs.p50.toFixed(0)} µs, state ${e.stateBytes.typical} B (worst ${e.stateBytes.worst} B)`);
+
+  // 2–4. Teams and Slack over HTTP, with the baselines.
+  const connector = new FakeConnector();
+  await connector.listen();
+  const slackApi = new FakeSlackApi();
+  await slackApi.listen();
+  const [floor, peer, oursSqlite, oursPostgres] = await Promise.all([
+    start('floor', 'bench/baselines/floor-bot.ts', {}),
+    start('peer', 'bench/baselines/peer-bot.ts', { DATA_DIR: folder('peer') }),
+    start('ours-sqlite', 'src/main.ts', { DATA_DIR: folder('ours'), SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slackApi.url }),
+    pg ? start('ours-postgres', 'src/main.ts', { DATA_DIR: folder('ours-pg'), DATABASE_URL: pg.url }) : Promise.resolve(null),
+  ]);
+  const teams = await runTeamsScenario({ floor, peer, oursSqlite, oursPostgres }, connector, budget, log);
+  results.teams = teams.phases;
+  results.ratios = teams.ratios;
+  results.slack = await runSlackScenario(oursSqlite, slackApi, SIGNING_SECRET, budget, log);
+  for (const p of [floor, peer, oursSqlite, ...(oursPostgres ? [oursPostgres] : [])]) await stop(p);
+
+  // 6 (first, as 5 starts on its data). Scale of records.
+  const scaleDir = folder('scale');
+  const seeded = await seedRecords(scaleDir, SCALE_RECORDS);
+  log(`scale: ${SCALE_RECORDS} conversations and case records written in ${seeded.ms} ms`);
+
+  // 5. Start-up, fresh and on the data folder just filled.
+  const fresh = await startupSamples(() => ({ DATA_DIR: folder('fresh') }), STARTS);
+  const existing = await startupSamples(() => ({ DATA_DIR: scaleDir }), STARTS);
+  results.startup = { fresh, existing };
+  log(`start-up: fresh median ${fresh.median} ms, existing median ${existing.median} ms`);
+
+  const bot = await start('ours-scale', 'src/main.ts', { DATA_DIR: scaleDir });
+  const idleRssMb = round(rssMb(bot.pid));
+  const c = Math.max(...budget.levels);
+  const client = new LoopbackClient(c + 8);
+  const workload = teamsWorkload('scale', { client, bot: bot.base, connector, texts: (i) => RUNS[i % 2 ? 'sandwell' : 'nottingham-city'].texts, outcome: (i) => RUNS[i % 2 ? 'sandwell' : 'nottingham-city'].outcome });
+  await runLoad(workload, { concurrency: c, maxTurns: budget.warmup(c), deadlineMs: budget.deadlineMs });
+  const peak = new PeakRss(bot.pid);
+  peak.start();
+  const load = await runLoad(workload, { concurrency: c, maxTurns: budget.turns(c), deadlineMs: budget.deadlineMs });
+  const peakRssMb = round(peak.stop());
+  client.close();
+  await stop(bot);
+  const retention = await timeRetention(scaleDir);
+  const { summarise } = await import('./lib/stats');
+  results.scale = {
+    records: SCALE_RECORDS,
+    seedMs: seeded.ms,
+    idleRssMb,
+    underLoad: { concurrency: c, turns: load.turns, replyMs: summarise(load.replyMs), turnsPerSecond: round((load.turns / load.wallMs) * 1000), peakRssMb, runsWrong: load.runsWrong, errors: load.errors },
+    retention,
+  };
+  log(`scale: idle RSS ${idleRssMb} MB, peak under load ${peakRssMb} MB, retention ${retention.ms} ms`);
+  await connector.close();
+  await slackApi.close();
+
+  results.targets = targetsOf(results);
+  results.durationSeconds = round((performance.now() - t0) / 1000);
+  const outDir = join(ROOT, 'bench/results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const md = renderMarkdown(results);
+  writeFileSync(join(outDir, 'latest.md'), md);
+  if (!quick) {
+    const docs = join(ROOT, 'docs/benchmarks.md');
+    const text = readFileSync(docs, 'utf8');
+    const begin = '<!-- bench:begin -->';
+    const end = '<!-- bench:end -->';
+    const i = text.indexOf(begin);
+    const j = text.indexOf(end);
+    if (i >= 0 && j > i) writeFileSync(docs, `${text.slice(0, i + begin.length)}\n${md}\n${text.slice(j)}`);
+  }
+  process.stdout.write(`\n${md}\n`);
+  for (const t of results.targets) if (!t.met) log(`target missed: ${t.name}: ${t.measured} (target ${t.target})`);
+  log(`done in ${results.durationSeconds} s`);
+}
+
+main()
+  .catch((e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanUp());

@@ -1,0 +1,182 @@
+/**
+ * Scenarios 2–4: Teams over POST /api/messages and Slack over POST /slack/events, against our bot on the embedded
+ * store and on PostgreSQL, the floor (a bare CloudAdapter echo bot) and the peer (the Nottingham City flow in
+ * botbuilder-dialogs over the same SQLite durability). Every server is its own process; the load generator runs here.
+ *
+ * Interleaving: at each concurrency level the systems take turns, round after round, in a rotating order, so drift
+ * of the machine (thermal, other work) lands on all of them alike; ratios are taken round by round.
+ */
+import { cpuMs, PeakRss, type ServerProcess } from '../lib/proc';
+import type { FakeConnector } from '../lib/fake-connector';
+import type { FakeSlackApi } from '../lib/fake-slack';
+import { LoopbackClient } from '../lib/http';
+import { runLoad, type LoadResult, type Workload } from '../lib/load';
+import { median, round, summarise, type LatencySummary } from '../lib/stats';
+import { RUNS, slackWorkload, teamsWorkload, type Pack } from '../lib/workloads';
+
+export type SystemName = 'floor' | 'ours-sqlite' | 'ours-postgres' | 'peer';
+
+export interface PhaseResult {
+  system: string;
+  channel: 'teams' | 'slack';
+  pack: Pack | 'echo' | 'both';
+  concurrency: number;
+  rounds: number;
+  turns: number;
+  /** Time to the reply, ms. */
+  replyMs: LatencySummary;
+  /** Slack: time to the HTTP acknowledgement, ms. */
+  ackMs?: LatencySummary;
+  turnsPerSecond: number;
+  cpuMsPerTurn: number;
+  peakRssMb: number;
+  runsCompleted: number;
+  runsWrong: number;
+  errors: number;
+  firstError: string | null;
+}
+
+export interface RatioResult {
+  concurrency: number;
+  /** Medians over rounds of ours-sqlite ÷ the baseline (p99: lower is better; throughput: higher is better). */
+  p99VsFloor: number;
+  throughputVsFloor: number;
+  throughputVsPeer: number;
+  p99VsPeer: number;
+  perRound: { p99VsFloor: number; throughputVsFloor: number; throughputVsPeer: number }[];
+}
+
+export interface Budget {
+  levels: number[];
+  rounds: number;
+  turns: (concurrency: number) => number;
+  warmup: (concurrency: number) => number;
+  deadlineMs: number;
+}
+
+interface Measured {
+  load: LoadResult;
+  cpuMs: number;
+  peakRssMb: number;
+}
+
+async function measure(proc: ServerProcess, workload: Workload, concurrency: number, budget: Budget): Promise<Measured> {
+  // Warm-up: opens the keep-alive connections and warms the JIT; not counted.
+  await runLoad(workload, { concurrency, maxTurns: budget.warmup(concurrency), deadlineMs: budget.deadlineMs });
+  const peak = new PeakRss(proc.pid);
+  const cpu0 = cpuMs(proc.pid);
+  peak.start();
+  const load = await runLoad(workload, { concurrency, maxTurns: budget.turns(concurrency), deadlineMs: budget.deadlineMs });
+  return { load, cpuMs: cpuMs(proc.pid) - cpu0, peakRssMb: peak.stop() };
+}
+
+function pooled(system: string, channel: 'teams' | 'slack', pack: PhaseResult['pack'], concurrency: number, ms: Measured[]): PhaseResult {
+  const reply = ms.flatMap((m) => m.load.replyMs);
+  const ack = ms.flatMap((m) => m.load.ackMs);
+  const turns = ms.reduce((s, m) => s + m.load.turns, 0);
+  const wall = ms.reduce((s, m) => s + m.load.wallMs, 0);
+  return {
+    system,
+    channel,
+    pack,
+    concurrency,
+    rounds: ms.length,
+    turns,
+    replyMs: summarise(reply),
+    ...(ack.length > 0 && { ackMs: summarise(ack) }),
+    turnsPerSecond: round((turns / wall) * 1000),
+    cpuMsPerTurn: round(ms.reduce((s, m) => s + m.cpuMs, 0) / Math.max(1, turns)),
+    peakRssMb: round(Math.max(...ms.map((m) => m.peakRssMb))),
+    runsCompleted: ms.reduce((s, m) => s + m.load.runsCompleted, 0),
+    runsWrong: ms.reduce((s, m) => s + m.load.runsWrong, 0),
+    errors: ms.reduce((s, m) => s + m.load.errors, 0),
+    firstError: ms.map((m) => m.load.firstError).find((e) => e !== null) ?? null,
+  };
+}
+
+const tps = (m: Measured) => (m.load.turns / m.load.wallMs) * 1000;
+const p99 = (m: Measured) => summarise(m.load.replyMs).p99;
+
+export interface TeamsSystems {
+  floor: ServerProcess;
+  peer: ServerProcess;
+  oursSqlite: ServerProcess;
+  oursPostgres: ServerProcess | null;
+}
+
+export async function runTeamsScenario(systems: TeamsSystems, connector: FakeConnector, budget: Budget, progress: (line: string) => void) {
+  const phases: PhaseResult[] = [];
+  const ratios: RatioResult[] = [];
+  const maxC = Math.max(...budget.levels);
+  const clients = new Map<string, LoopbackClient>();
+  const clientOf = (name: string) => {
+    let c = clients.get(name);
+    if (!c) clients.set(name, (c = new LoopbackClient(maxC + 8)));
+    return c;
+  };
+  const nottingham = RUNS['nottingham-city'];
+  const ours = (name: string, proc: ServerProcess, pack: Pack) =>
+    teamsWorkload(name, { client: clientOf(name), bot: proc.base, connector, texts: () => RUNS[pack].texts, outcome: () => RUNS[pack].outcome });
+  // The floor gets as many messages per conversation as a Nottingham City run, and must echo the last one.
+  const floorWorkload = teamsWorkload('floor', { client: clientOf('floor'), bot: systems.floor.base, connector, texts: () => nottingham.texts, outcome: (_i, texts) => `echo: ${texts.at(-1)}` });
+  const peerWorkload = teamsWorkload('peer', { client: clientOf('peer'), bot: systems.peer.base, connector, texts: () => nottingham.texts, outcome: () => nottingham.outcome });
+
+  const entries: { name: SystemName; proc: ServerProcess; workload: Workload }[] = [
+    { name: 'floor', proc: systems.floor, workload: floorWorkload },
+    { name: 'ours-sqlite', proc: systems.oursSqlite, workload: ours('ours-sqlite', systems.oursSqlite, 'nottingham-city') },
+    { name: 'peer', proc: systems.peer, workload: peerWorkload },
+    ...(systems.oursPostgres ? [{ name: 'ours-postgres' as const, proc: systems.oursPostgres, workload: ours('ours-postgres', systems.oursPostgres, 'nottingham-city') }] : []),
+  ];
+
+  for (const c of budget.levels) {
+    const byName = new Map<SystemName, Measured[]>();
+    for (let r = 0; r < budget.rounds; r++) {
+      const order = entries.map((_, i) => entries[(i + r) % entries.length]!);
+      for (const e of order) {
+        const m = await measure(e.proc, e.workload, c, budget);
+        byName.set(e.name, [...(byName.get(e.name) ?? []), m]);
+        progress(`teams ${e.name} c=${c} round ${r + 1}: ${Math.round(tps(m))} turns/s, p99 ${p99(m).toFixed(1)} ms${m.load.errors || m.load.runsWrong ? `, ${m.load.errors} errors, ${m.load.runsWrong} wrong` : ''}`);
+      }
+    }
+    for (const e of entries) phases.push(pooled(e.name, 'teams', e.name === 'floor' ? 'echo' : 'nottingham-city', c, byName.get(e.name)!));
+    const perRound = Array.from({ length: budget.rounds }, (_, r) => {
+      const o = byName.get('ours-sqlite')![r]!;
+      const f = byName.get('floor')![r]!;
+      const p = byName.get('peer')![r]!;
+      return { p99VsFloor: p99(o) / p99(f), throughputVsFloor: tps(o) / tps(f), throughputVsPeer: tps(o) / tps(p), p99VsPeer: p99(o) / p99(p) };
+    });
+    ratios.push({
+      concurrency: c,
+      p99VsFloor: round(median(perRound.map((x) => x.p99VsFloor))),
+      throughputVsFloor: round(median(perRound.map((x) => x.throughputVsFloor))),
+      throughputVsPeer: round(median(perRound.map((x) => x.throughputVsPeer))),
+      p99VsPeer: round(median(perRound.map((x) => x.p99VsPeer))),
+      perRound: perRound.map((x) => ({ p99VsFloor: round(x.p99VsFloor), throughputVsFloor: round(x.throughputVsFloor), throughputVsPeer: round(x.throughputVsPeer) })),
+    });
+
+    // Sandwell runs on both stores, once per level (the peer only has Nottingham City, so no ratio).
+    for (const [name, proc] of [['ours-sqlite', systems.oursSqlite], ['ours-postgres', systems.oursPostgres]] as const) {
+      if (!proc) continue;
+      const m = await measure(proc, ours(name, proc, 'sandwell'), c, budget);
+      phases.push(pooled(name, 'teams', 'sandwell', c, [m]));
+      progress(`teams ${name} sandwell c=${c}: ${Math.round(tps(m))} turns/s, p99 ${p99(m).toFixed(1)} ms`);
+    }
+  }
+  for (const c of clients.values()) c.close();
+  return { phases, ratios };
+}
+
+export async function runSlackScenario(bot: ServerProcess, api: FakeSlackApi, signingSecret: string, budget: Budget, progress: (line: string) => void): Promise<PhaseResult[]> {
+  const client = new LoopbackClient(Math.max(...budget.levels) + 8);
+  const workload = slackWorkload('ours-sqlite', { client, bot: bot.base, api, signingSecret, pack: (i) => (i % 2 === 0 ? 'nottingham-city' : 'sandwell') });
+  const phases: PhaseResult[] = [];
+  for (const c of budget.levels) {
+    const ms: Measured[] = [];
+    for (let r = 0; r < budget.rounds; r++) ms.push(await measure(bot, workload, c, budget));
+    const p = pooled('ours-sqlite', 'slack', 'both', c, ms);
+    phases.push(p);
+    progress(`slack c=${c}: ${Math.round(p.turnsPerSecond)} turns/s, ack p99 ${p.ackMs?.p99.toFixed(1)} ms, reply p99 ${p.replyMs.p99.toFixed(1)} ms`);
+  }
+  client.close();
+  return phases;
+}

@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
+  // The process tests start the built server (dist/main.js), as `npm start` does.
+  globalSetup: '<rootDir>/tests/global-setup.ts',
   transform: { '^.+\\.ts$': 'ts-jest' },
   // Suites that start servers or databases need more than the default 5 s on a 2-core machine.
   testTimeout: 30000,

@@ -21,7 +21,7 @@ export interface BenchResults {
   teams: PhaseResult[];
   ratios: RatioResult[];
   slack: PhaseResult[];
-  startup: { fresh: StartupSample; existing: StartupSample };
+  startup: { fresh: StartupSample; existing: StartupSample; existingDev: StartupSample };
   scale: {
     records: number;
     seedMs: number;
@@ -73,9 +73,10 @@ export function renderMarkdown(r: BenchResults): string {
   lines.push('', '**Engine alone** (restore → step → persist, in process)', '', '| pack | turns | p50 µs | p95 µs | p99 µs | turns/s | CPU µs/turn | peak RSS MB | state B typical | state B worst |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const e of r.engine) lines.push(`| ${e.pack} | ${e.turns} | ${f(e.latencyUs.p50, 0)} | ${f(e.latencyUs.p95, 0)} | ${f(e.latencyUs.p99, 0)} | ${f(e.turnsPerSecond, 0)} | ${f(e.cpuUsPerTurn, 0)} | ${f(e.peakRssMb, 0)} | ${e.stateBytes.typical} | ${e.stateBytes.worst} |`);
   const s = r.startup;
-  lines.push('', '**Start-up** (spawn to first 200 from /healthz, ms)', '', '| data folder | median | max | samples |', '|---|---|---|---|');
+  lines.push('', '**Start-up** (spawn of `node dist/main.js` to the first 200 from /healthz, ms)', '', '| data folder | median | max | samples |', '|---|---|---|---|');
   lines.push(`| fresh | ${f(s.fresh.median, 0)} | ${f(s.fresh.max, 0)} | ${s.fresh.samples.map((x) => f(x, 0)).join(', ')} |`);
   lines.push(`| existing (${r.scale.records} records) | ${f(s.existing.median, 0)} | ${f(s.existing.max, 0)} | ${s.existing.samples.map((x) => f(x, 0)).join(', ')} |`);
+  lines.push(`| existing, from the sources through tsx (\`npm run dev\`, for comparison) | ${f(s.existingDev.median, 0)} | ${f(s.existingDev.max, 0)} | ${s.existingDev.samples.map((x) => f(x, 0)).join(', ')} |`);
   const sc = r.scale;
   lines.push('', `**Scale of records** (${sc.records} stored conversations and case records)`, '', '| measure | value |', '|---|---|');
   lines.push(`| written through the store's turn commit | ${f(sc.seedMs, 0)} ms |`);

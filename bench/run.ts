@@ -22,6 +22,9 @@ import { runSlackScenario, runTeamsScenario, type Budget } from './scenarios/htt
 import { startupSamples } from './scenarios/startup';
 import { seedRecords, timeRetention } from './scenarios/scale';
 import { renderMarkdown, targetsOf, type BenchResults } from './report';
+import { build } from '../src/cli/build';
+
+const OURS = 'dist/main.js';
 
 const quick = process.argv.includes('--quick');
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -100,6 +103,9 @@ function machine(pgVersion: string | null) {
 async function main(): Promise<void> {
   const t0 = performance.now();
   log(`bench ${quick ? '--quick ' : ''}starting`);
+  // Our bot runs as `npm start` runs it: the bundle, built from the sources now.
+  const built = build();
+  log(`built ${built.file}`);
   const pg = await postgres();
   const results: BenchResults = {
     ranAt: new Date().toISOString(),
@@ -120,8 +126,8 @@ async function main(): Promise<void> {
   const [floor, peer, oursSqlite, oursPostgres] = await Promise.all([
     start('floor', 'bench/baselines/floor-bot.ts', {}),
     start('peer', 'bench/baselines/peer-bot.ts', { DATA_DIR: folder('peer') }),
-    start('ours-sqlite', 'src/main.ts', { DATA_DIR: folder('ours'), SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slackApi.url }),
-    pg ? start('ours-postgres', 'src/main.ts', { DATA_DIR: folder('ours-pg'), DATABASE_URL: pg.url }) : Promise.resolve(null),
+    start('ours-sqlite', OURS, { DATA_DIR: folder('ours'), SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slackApi.url }),
+    pg ? start('ours-postgres', OURS, { DATA_DIR: folder('ours-pg'), DATABASE_URL: pg.url }) : Promise.resolve(null),
   ]);
   const teams = await runTeamsScenario({ floor, peer, oursSqlite, oursPostgres }, connector, budget, log);
   results.teams = teams.phases;
@@ -135,12 +141,13 @@ async function main(): Promise<void> {
   log(`scale: ${SCALE_RECORDS} conversations and case records written in ${seeded.ms} ms`);
 
   // 5. Start-up, fresh and on the data folder just filled.
-  const fresh = await startupSamples(() => ({ DATA_DIR: folder('fresh') }), STARTS);
-  const existing = await startupSamples(() => ({ DATA_DIR: scaleDir }), STARTS);
-  results.startup = { fresh, existing };
-  log(`start-up: fresh median ${fresh.median} ms, existing median ${existing.median} ms`);
+  const fresh = await startupSamples(OURS, () => ({ DATA_DIR: folder('fresh') }), STARTS);
+  const existing = await startupSamples(OURS, () => ({ DATA_DIR: scaleDir }), STARTS);
+  const existingDev = await startupSamples('src/main.ts', () => ({ DATA_DIR: scaleDir }), STARTS);
+  results.startup = { fresh, existing, existingDev };
+  log(`start-up: fresh median ${fresh.median} ms, existing median ${existing.median} ms (tsx: ${existingDev.median} ms)`);
 
-  const bot = await start('ours-scale', 'src/main.ts', { DATA_DIR: scaleDir });
+  const bot = await start('ours-scale', OURS, { DATA_DIR: scaleDir });
   const idleRssMb = round(rssMb(bot.pid));
   const c = Math.max(...budget.levels);
   const client = new LoopbackClient(c + 8);

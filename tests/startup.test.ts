@@ -5,10 +5,9 @@ import { join, resolve } from 'node:path';
 import { loadConfig, ConfigError } from '../src/config';
 
 const ROOT = resolve(__dirname, '..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
-
+/** The built server, as `npm start` runs it (jest's global setup builds it). */
 function start(env: Record<string, string>) {
-  return spawnSync(TSX, ['src/main.ts'], { cwd: ROOT, env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 20000 });
+  return spawnSync(process.execPath, ['dist/main.js'], { cwd: ROOT, env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 20000 });
 }
 
 describe('start-up refuses bad input, naming it', () => {

@@ -16,10 +16,15 @@ export interface ServerProcess {
   pid: number;
 }
 
-/** Starts `node --import tsx <entry>` with this environment; resolves when it prints "listening on http://…". */
+/** Node's arguments for an entry: a built .js file runs as is, a .ts source through tsx. */
+export function entryArgs(entry: string): string[] {
+  return entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+}
+
+/** Starts `node <entry>` with this environment; resolves when it prints "listening on http://…". */
 export function startServer(name: string, entry: string, env: Record<string, string>, o: { timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<ServerProcess> {
   const timeoutMs = o.timeoutMs ?? 30000;
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), ...entryArgs(entry)], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', MicrosoftAppId: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,10 +10,12 @@ export interface Bot {
   base: string;
 }
 
-/** Starts `src/main.ts` on a free port with this environment and resolves once it says it is listening. */
+/**
+ * Starts the built server (dist/main.js, what `npm start` runs; jest's global setup builds it) on a free port with
+ * this environment and resolves once it says it is listening. One process, so SIGKILL reaches the server itself.
+ */
 export function startBot(env: Record<string, string>): Promise<Bot> {
-  // node with tsx as a loader: one process, so SIGKILL reaches the server itself (the tsx CLI would be a parent).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', MicrosoftAppId: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

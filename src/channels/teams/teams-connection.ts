@@ -29,9 +29,64 @@ export interface TeamsConnection {
 export const BOT_FRAMEWORK_SCOPE = 'https://api.botframework.com';
 
 /** Builds the adapter; with an app id every inbound request's JWT is checked, without one nothing is. */
+type ConnectorFactory = ReturnType<ConfigurationBotFrameworkAuthentication['createConnectorFactory']>;
+type ClaimsIdentity = AuthenticateRequestResult['claimsIdentity'];
+type ConnectorClient = Awaited<ReturnType<ConnectorFactory['create']>>;
+type UserTokenClient = Awaited<ReturnType<ConfigurationBotFrameworkAuthentication['createUserTokenClient']>>;
+
+/** A Map that forgets its oldest entry past `max` (serviceUrl comes from the request, so the keys are not ours). */
+class Bounded<V> {
+  private readonly entries = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  async get(key: string, make: () => Promise<V>): Promise<V> {
+    const hit = this.entries.get(key);
+    if (hit !== undefined) return hit;
+    const made = await make();
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, made);
+    return made;
+  }
+}
+
+/**
+ * The SDK's authentication, but reusing connector clients. CloudAdapter builds a new ConnectorClient and a new
+ * UserTokenClient, each with its own HTTP pipeline, for every inbound activity: about a tenth of a turn's CPU when
+ * profiled (docs/benchmarks.md). The clients hold no per-turn state (their credentials fetch and cache tokens
+ * themselves), so one per bot identity, service URL and audience is kept, as the SDK's older BotFrameworkAdapter did.
+ */
+class ReusingAuthentication extends ConfigurationBotFrameworkAuthentication {
+  private readonly connectors = new Bounded<ConnectorClient>(256);
+  private readonly tokenClients = new Bounded<UserTokenClient>(16);
+
+  private static botOf(identity: ClaimsIdentity): string {
+    return identity.getClaimValue('aud') ?? '';
+  }
+
+  private reusing(factory: ConnectorFactory, identity: ClaimsIdentity): ConnectorFactory {
+    const bot = ReusingAuthentication.botOf(identity);
+    const reusing: Pick<ConnectorFactory, 'create'> = {
+      create: (serviceUrl: string, audience?: string) => this.connectors.get(`${bot}\n${serviceUrl}\n${audience ?? ''}`, () => factory.create(serviceUrl, audience)),
+    };
+    return reusing;
+  }
+
+  override async authenticateRequest(...args: Parameters<ConfigurationBotFrameworkAuthentication['authenticateRequest']>): Promise<AuthenticateRequestResult> {
+    const result = await super.authenticateRequest(...args);
+    return result.connectorFactory ? { ...result, connectorFactory: this.reusing(result.connectorFactory, result.claimsIdentity) } : result;
+  }
+
+  override createConnectorFactory(identity: ClaimsIdentity): ConnectorFactory {
+    return this.reusing(super.createConnectorFactory(identity), identity);
+  }
+
+  override createUserTokenClient(identity: ClaimsIdentity): Promise<UserTokenClient> {
+    return this.tokenClients.get(ReusingAuthentication.botOf(identity), () => super.createUserTokenClient(identity));
+  }
+}
+
 export function connectTeams(settings: TeamsSettings): TeamsConnection {
   const appId = settings.appId?.trim() ?? '';
-  const auth = new ConfigurationBotFrameworkAuthentication({
+  const auth = new ReusingAuthentication({
     MicrosoftAppId: appId,
     MicrosoftAppPassword: settings.appPassword ?? '',
     // Without an app id the SDK would refuse SingleTenant/MSI at construction; there is nothing to sign in with anyway.

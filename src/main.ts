@@ -11,11 +11,15 @@ import { createServer } from './server';
 import { connectTeams } from './channels/teams/teams-connection';
 import { mountTeams } from './channels/teams/mount-teams';
 import { TeamsDeliverer } from './channels/teams/teams-deliverer';
-import { homeAreasOf, mountSlack } from './channels/slack/mount-slack';
-import { SlackDeliverer } from './channels/slack/slack-deliverer';
 
-/** Turns working at once in this process (see TurnGate). */
-const TURN_CONCURRENCY = 4;
+/**
+ * Turns working at once in this process, per channel (see TurnGate). Slack must be acknowledged within 3 s, and an
+ * ack waits for every turn working when its request arrives, so Slack admits few; a Teams request is answered when
+ * its turn is done, and more turns at once share each SQLite commit. Measured in docs/benchmarks.md: with 4 Slack's
+ * ack p99 stays under 50 ms at 200 conversations; Teams does ~20% more turns a second with 8 than with 4.
+ */
+const SLACK_TURNS = 4;
+const TEAMS_TURNS = 8;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -51,19 +55,26 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
   // Slack is on when both its variables are set (loadConfig refuses one without the other). Nothing here calls Slack,
   // so start-up with Slack unreachable works; the first request or delivery finds out.
   const slack = config.SLACK_BOT_TOKEN && config.SLACK_SIGNING_SECRET ? { token: config.SLACK_BOT_TOKEN, signingSecret: config.SLACK_SIGNING_SECRET, apiUrl: config.SLACK_API_URL } : null;
+  // Bolt and Slack's Web API client are loaded only when Slack is configured: a Teams-only bot starts sooner and
+  // holds less memory without them (docs/benchmarks.md).
+  const slackModules = slack
+    ? { ...(await import('./channels/slack/mount-slack')), ...(await import('./channels/slack/slack-deliverer')) }
+    : null;
   const deliverers = {
     teams: new TeamsDeliverer(teams, conversations, log),
-    ...(slack && { slack: SlackDeliverer.create({ token: slack.token, apiUrl: slack.apiUrl, notifications: conversations, log }) }),
+    ...(slack && slackModules && { slack: slackModules.SlackDeliverer.create({ token: slack.token, apiUrl: slack.apiUrl, notifications: conversations, log }) }),
   };
   const dispatcher = new OutboxDispatcher(store, deliverers, log, { worker: `${hostname()}:${process.pid}`, clock });
   const webChat = webChatEnabled(config);
   const onQueued = () => dispatcher.nudge();
   const server = createServer({ engine, conversations, log, clock, webChat, storeDialect: store.dialect, onQueued, teams: teamsAuth, slack: slack !== null });
-  // One gate for every channel: a few turns working at once keep the event loop free to read (and acknowledge)
-  // new requests, and bound the memory held by turns in flight. 4 measured best: Slack acks stay under 50 ms at 200 conversations and SQLite commits still group (docs/benchmarks.md).
-  const gate = new TurnGate(TURN_CONCURRENCY);
-  mountTeams(server, { connection: teams, conversations, log, clock, onQueued, gate });
-  const slackChannel = slack ? mountSlack(server, { ...slack, conversations, areas: homeAreasOf(procedures), log, clock, onQueued, gate }) : null;
+  // A few turns working at once keep the event loop free to read (and acknowledge) new requests, and bound the memory
+  // held by turns in flight.
+  mountTeams(server, { connection: teams, conversations, log, clock, onQueued, gate: new TurnGate(TEAMS_TURNS) });
+  const slackChannel =
+    slack && slackModules
+      ? slackModules.mountSlack(server, { ...slack, conversations, areas: slackModules.homeAreasOf(procedures), log, clock, onQueued, gate: new TurnGate(SLACK_TURNS) })
+      : null;
   if (!teams.authenticated) {
     // Loud on purpose: without an app id anyone who can reach /api/messages can drive the bot and make it call any
     // serviceUrl they name. Fine for the Bot Framework Emulator on a laptop, never for a deployment.

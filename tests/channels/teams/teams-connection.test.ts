@@ -9,10 +9,10 @@ describe('Teams connection', () => {
     const { auth } = connectTeams({ appType: 'MultiTenant' });
     const first = await auth.authenticateRequest(activity('https://smba.example/emea/'), '');
     const second = await auth.authenticateRequest(activity('https://smba.example/emea/'), '');
-    const a = await first.connectorFactory.create('https://smba.example/emea/', first.audience);
-    const b = await second.connectorFactory.create('https://smba.example/emea/', second.audience);
+    const a = await first.connectorFactory!.create('https://smba.example/emea/', first.audience);
+    const b = await second.connectorFactory!.create('https://smba.example/emea/', second.audience);
     expect(b).toBe(a);
-    const other = await second.connectorFactory.create('https://smba.example/amer/', second.audience);
+    const other = await second.connectorFactory!.create('https://smba.example/amer/', second.audience);
     expect(other).not.toBe(a);
     // Proactive sends (the outbox) get the same client for the same service URL.
     const proactive = await auth.createConnectorFactory(first.claimsIdentity).create('https://smba.example/emea/', first.audience);

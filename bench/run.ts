@@ -25,6 +25,13 @@ import { renderMarkdown, targetsOf, type BenchResults } from './report';
 import { build } from '../src/cli/build';
 
 const OURS = 'dist/main.js';
+/** Node's flags for our bot, read from `npm start` so the bench runs it exactly as started there. */
+const OURS_NODE_ARGS = ((): string[] => {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const m = /\bnode((?:\s+--\S+)*)\s+dist\/main\.js/.exec(start);
+  if (!m) throw new Error(`package.json's start script does not run dist/main.js with node: ${start}`);
+  return m[1]!.trim().split(/\s+/).filter(Boolean);
+})();
 
 const quick = process.argv.includes('--quick');
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -49,7 +56,7 @@ const folder = (name: string) => {
 };
 
 async function start(name: string, entry: string, env: Record<string, string>): Promise<ServerProcess> {
-  const p = await startServer(name, entry, env);
+  const p = await startServer(name, entry, env, { nodeArgs: entry === OURS ? OURS_NODE_ARGS : [] });
   started.push(p);
   return p;
 }
@@ -105,7 +112,7 @@ async function main(): Promise<void> {
   log(`bench ${quick ? '--quick ' : ''}starting`);
   // Our bot runs as `npm start` runs it: the bundle, built from the sources now.
   const built = build();
-  log(`built ${built.file}`);
+  log(`built ${built.file}; our bot runs as: node ${[...OURS_NODE_ARGS, OURS].join(' ')}`);
   const pg = await postgres();
   const results: BenchResults = {
     ranAt: new Date().toISOString(),
@@ -141,9 +148,9 @@ async function main(): Promise<void> {
   log(`scale: ${SCALE_RECORDS} conversations and case records written in ${seeded.ms} ms`);
 
   // 5. Start-up, fresh and on the data folder just filled.
-  const fresh = await startupSamples(OURS, () => ({ DATA_DIR: folder('fresh') }), STARTS);
-  const existing = await startupSamples(OURS, () => ({ DATA_DIR: scaleDir }), STARTS);
-  const existingDev = await startupSamples('src/main.ts', () => ({ DATA_DIR: scaleDir }), STARTS);
+  const fresh = await startupSamples(OURS, OURS_NODE_ARGS, () => ({ DATA_DIR: folder('fresh') }), STARTS);
+  const existing = await startupSamples(OURS, OURS_NODE_ARGS, () => ({ DATA_DIR: scaleDir }), STARTS);
+  const existingDev = await startupSamples('src/main.ts', [], () => ({ DATA_DIR: scaleDir }), STARTS);
   results.startup = { fresh, existing, existingDev };
   log(`start-up: fresh median ${fresh.median} ms, existing median ${existing.median} ms (tsx: ${existingDev.median} ms)`);
 

@@ -33,10 +33,10 @@ function healthy(port: number): Promise<boolean> {
 }
 
 /** Milliseconds from spawn to a healthy /healthz; the process is stopped again afterwards. */
-export async function timeToReady(entry: string, env: Record<string, string>): Promise<number> {
+export async function timeToReady(entry: string, nodeArgs: string[], env: Record<string, string>): Promise<number> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, entryArgs(entry), {
+  const child = spawn(process.execPath, [...nodeArgs, ...entryArgs(entry)], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', MicrosoftAppId: '', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -68,8 +68,8 @@ export interface StartupSample {
   max: number;
 }
 
-export async function startupSamples(entry: string, env: () => Record<string, string>, n: number): Promise<StartupSample> {
+export async function startupSamples(entry: string, nodeArgs: string[], env: () => Record<string, string>, n: number): Promise<StartupSample> {
   const samples: number[] = [];
-  for (let i = 0; i < n; i++) samples.push(round(await timeToReady(entry, env())));
+  for (let i = 0; i < n; i++) samples.push(round(await timeToReady(entry, nodeArgs, env())));
   return { samples, median: round(median(samples)), max: Math.max(...samples) };
 }

@@ -18,7 +18,7 @@ import { round } from './lib/stats';
 import { teamsWorkload, RUNS } from './lib/workloads';
 import { runLoad } from './lib/load';
 import { runEngineScenario } from './scenarios/engine';
-import { runSlackScenario, runTeamsScenario, type Budget } from './scenarios/http';
+import { runSlackScenario, runTeamsScenario, type Budget, type Restartable } from './scenarios/http';
 import { startupSamples } from './scenarios/startup';
 import { seedRecords, timeRetention } from './scenarios/scale';
 import { renderMarkdown, targetsOf, type BenchResults } from './report';
@@ -66,11 +66,31 @@ async function stop(p: ServerProcess): Promise<void> {
   started.splice(started.indexOf(p), 1);
 }
 
+/** A system the HTTP scenarios restart before each measurement (same entry, environment and data folder). */
+function restartable(name: string, entry: string, env: Record<string, string>): Restartable & { stop(): Promise<void> } {
+  let current: ServerProcess | null = null;
+  return {
+    async restart() {
+      if (current) await stop(current);
+      current = await start(name, entry, env);
+      return current;
+    },
+    async ensure() {
+      current ??= await start(name, entry, env);
+      return current;
+    },
+    async stop() {
+      if (current) await stop(current);
+      current = null;
+    },
+  };
+}
+
 async function postgres(): Promise<{ url: string; version: string } | null> {
   const client = new Client({ connectionString: PG_URL });
   try {
     await client.connect();
-    const version = (await client.query<{ v: string }>('show server_version')).rows[0]?.v ?? '?';
+    const version = (await client.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v ?? '?';
     pgSchema = `bench_${process.pid}`;
     await client.query(`create schema ${pgSchema}`);
     return { url: `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${pgSchema}`)}`, version };
@@ -130,17 +150,15 @@ async function main(): Promise<void> {
   await connector.listen();
   const slackApi = new FakeSlackApi();
   await slackApi.listen();
-  const [floor, peer, oursSqlite, oursPostgres] = await Promise.all([
-    start('floor', 'bench/baselines/floor-bot.ts', {}),
-    start('peer', 'bench/baselines/peer-bot.ts', { DATA_DIR: folder('peer') }),
-    start('ours-sqlite', OURS, { DATA_DIR: folder('ours'), SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slackApi.url }),
-    pg ? start('ours-postgres', OURS, { DATA_DIR: folder('ours-pg'), DATABASE_URL: pg.url }) : Promise.resolve(null),
-  ]);
+  const floor = restartable('floor', 'bench/baselines/floor-bot.ts', {});
+  const peer = restartable('peer', 'bench/baselines/peer-bot.ts', { DATA_DIR: folder('peer') });
+  const oursSqlite = restartable('ours-sqlite', OURS, { DATA_DIR: folder('ours'), SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slackApi.url });
+  const oursPostgres = pg ? restartable('ours-postgres', OURS, { DATA_DIR: folder('ours-pg'), DATABASE_URL: pg.url }) : null;
   const teams = await runTeamsScenario({ floor, peer, oursSqlite, oursPostgres }, connector, budget, log);
   results.teams = teams.phases;
   results.ratios = teams.ratios;
   results.slack = await runSlackScenario(oursSqlite, slackApi, SIGNING_SECRET, budget, log);
-  for (const p of [floor, peer, oursSqlite, ...(oursPostgres ? [oursPostgres] : [])]) await stop(p);
+  for (const s of [floor, peer, oursSqlite, oursPostgres]) await s?.stop();
 
   // 6 (first, as 5 starts on its data). Scale of records.
   const scaleDir = folder('scale');

@@ -97,11 +97,23 @@ function pooled(system: string, channel: 'teams' | 'slack', pack: PhaseResult['p
 const tps = (m: Measured) => (m.load.turns / m.load.wallMs) * 1000;
 const p99 = (m: Measured) => summarise(m.load.replyMs).p99;
 
+/**
+ * A server under test that can be started afresh. Each measurement runs on a new process (same data folder): one
+ * process can run 20-30% faster or slower than the next for its whole life (JIT and memory layout), and a fresh
+ * process per round spreads that over the rounds instead of pinning it on one system.
+ */
+export interface Restartable {
+  /** Stops the running process, if any, and starts a new one. */
+  restart(): Promise<ServerProcess>;
+  /** The running process, started if there is none. */
+  ensure(): Promise<ServerProcess>;
+}
+
 export interface TeamsSystems {
-  floor: ServerProcess;
-  peer: ServerProcess;
-  oursSqlite: ServerProcess;
-  oursPostgres: ServerProcess | null;
+  floor: Restartable;
+  peer: Restartable;
+  oursSqlite: Restartable;
+  oursPostgres: Restartable | null;
 }
 
 export async function runTeamsScenario(systems: TeamsSystems, connector: FakeConnector, budget: Budget, progress: (line: string) => void) {
@@ -115,17 +127,19 @@ export async function runTeamsScenario(systems: TeamsSystems, connector: FakeCon
     return c;
   };
   const nottingham = RUNS['nottingham-city'];
-  const ours = (name: string, proc: ServerProcess, pack: Pack) =>
+  const ours = (name: string, pack: Pack) => (proc: ServerProcess) =>
     teamsWorkload(name, { client: clientOf(name), bot: proc.base, connector, texts: () => RUNS[pack].texts, outcome: () => RUNS[pack].outcome });
   // The floor gets as many messages per conversation as a Nottingham City run, and must echo the last one.
-  const floorWorkload = teamsWorkload('floor', { client: clientOf('floor'), bot: systems.floor.base, connector, texts: () => nottingham.texts, outcome: (_i, texts) => `echo: ${texts.at(-1)}` });
-  const peerWorkload = teamsWorkload('peer', { client: clientOf('peer'), bot: systems.peer.base, connector, texts: () => nottingham.texts, outcome: () => nottingham.outcome });
+  const floorWorkload = (proc: ServerProcess) =>
+    teamsWorkload('floor', { client: clientOf('floor'), bot: proc.base, connector, texts: () => nottingham.texts, outcome: (_i, texts) => `echo: ${texts.at(-1)}` });
+  const peerWorkload = (proc: ServerProcess) =>
+    teamsWorkload('peer', { client: clientOf('peer'), bot: proc.base, connector, texts: () => nottingham.texts, outcome: () => nottingham.outcome });
 
-  const entries: { name: SystemName; proc: ServerProcess; workload: Workload }[] = [
-    { name: 'floor', proc: systems.floor, workload: floorWorkload },
-    { name: 'ours-sqlite', proc: systems.oursSqlite, workload: ours('ours-sqlite', systems.oursSqlite, 'nottingham-city') },
-    { name: 'peer', proc: systems.peer, workload: peerWorkload },
-    ...(systems.oursPostgres ? [{ name: 'ours-postgres' as const, proc: systems.oursPostgres, workload: ours('ours-postgres', systems.oursPostgres, 'nottingham-city') }] : []),
+  const entries: { name: SystemName; system: Restartable; workload: (proc: ServerProcess) => Workload }[] = [
+    { name: 'floor', system: systems.floor, workload: floorWorkload },
+    { name: 'ours-sqlite', system: systems.oursSqlite, workload: ours('ours-sqlite', 'nottingham-city') },
+    { name: 'peer', system: systems.peer, workload: peerWorkload },
+    ...(systems.oursPostgres ? [{ name: 'ours-postgres' as const, system: systems.oursPostgres, workload: ours('ours-postgres', 'nottingham-city') }] : []),
   ];
 
   for (const c of budget.levels) {
@@ -133,7 +147,9 @@ export async function runTeamsScenario(systems: TeamsSystems, connector: FakeCon
     for (let r = 0; r < budget.rounds; r++) {
       const order = entries.map((_, i) => entries[(i + r) % entries.length]!);
       for (const e of order) {
-        const m = await measure(e.proc, e.workload, c, budget);
+        // A new process for every round after the first (the first keeps the one from the level before).
+        const proc = r === 0 ? await e.system.ensure() : await e.system.restart();
+        const m = await measure(proc, e.workload(proc), c, budget);
         byName.set(e.name, [...(byName.get(e.name) ?? []), m]);
         progress(`teams ${e.name} c=${c} round ${r + 1}: ${Math.round(tps(m))} turns/s, p99 ${p99(m).toFixed(1)} ms${m.load.errors || m.load.runsWrong ? `, ${m.load.errors} errors, ${m.load.runsWrong} wrong` : ''}`);
       }
@@ -155,9 +171,10 @@ export async function runTeamsScenario(systems: TeamsSystems, connector: FakeCon
     });
 
     // Sandwell runs on both stores, once per level (the peer only has Nottingham City, so no ratio).
-    for (const [name, proc] of [['ours-sqlite', systems.oursSqlite], ['ours-postgres', systems.oursPostgres]] as const) {
-      if (!proc) continue;
-      const m = await measure(proc, ours(name, proc, 'sandwell'), c, budget);
+    for (const [name, system] of [['ours-sqlite', systems.oursSqlite], ['ours-postgres', systems.oursPostgres]] as const) {
+      if (!system) continue;
+      const proc = await system.ensure();
+      const m = await measure(proc, ours(name, 'sandwell')(proc), c, budget);
       phases.push(pooled(name, 'teams', 'sandwell', c, [m]));
       progress(`teams ${name} sandwell c=${c}: ${Math.round(tps(m))} turns/s, p99 ${p99(m).toFixed(1)} ms`);
     }
@@ -166,13 +183,16 @@ export async function runTeamsScenario(systems: TeamsSystems, connector: FakeCon
   return { phases, ratios };
 }
 
-export async function runSlackScenario(bot: ServerProcess, api: FakeSlackApi, signingSecret: string, budget: Budget, progress: (line: string) => void): Promise<PhaseResult[]> {
+export async function runSlackScenario(bot: Restartable, api: FakeSlackApi, signingSecret: string, budget: Budget, progress: (line: string) => void): Promise<PhaseResult[]> {
   const client = new LoopbackClient(Math.max(...budget.levels) + 8);
-  const workload = slackWorkload('ours-sqlite', { client, bot: bot.base, api, signingSecret, pack: (i) => (i % 2 === 0 ? 'nottingham-city' : 'sandwell') });
+  const workload = (proc: ServerProcess) => slackWorkload('ours-sqlite', { client, bot: proc.base, api, signingSecret, pack: (i) => (i % 2 === 0 ? 'nottingham-city' : 'sandwell') });
   const phases: PhaseResult[] = [];
   for (const c of budget.levels) {
     const ms: Measured[] = [];
-    for (let r = 0; r < budget.rounds; r++) ms.push(await measure(bot, workload, c, budget));
+    for (let r = 0; r < budget.rounds; r++) {
+      const proc = r === 0 ? await bot.ensure() : await bot.restart();
+      ms.push(await measure(proc, workload(proc), c, budget));
+    }
     const p = pooled('ours-sqlite', 'slack', 'both', c, ms);
     phases.push(p);
     progress(`slack c=${c}: ${Math.round(p.turnsPerSecond)} turns/s, ack p99 ${p.ackMs?.p99.toFixed(1)} ms, reply p99 ${p.replyMs.p99.toFixed(1)} ms`);

@@ -15,10 +15,11 @@ import { TeamsDeliverer } from './channels/teams/teams-deliverer';
 /**
  * Turns working at once in this process, per channel (see TurnGate). Slack must be acknowledged within 3 s, and an
  * ack waits for every turn working when its request arrives, so Slack admits few; a Teams request is answered when
- * its turn is done, and more turns at once share each SQLite commit. Measured in docs/benchmarks.md: with 4 Slack's
- * ack p99 stays under 50 ms at 200 conversations; Teams does ~20% more turns a second with 8 than with 4.
+ * its turn is done, and more turns at once share each SQLite commit. Measured (docs/benchmarks.md): at 200
+ * conversations Slack's ack p99 is lowest with 2 at the same turns a second; Teams does ~20% more turns a second
+ * with 8 than with 4.
  */
-const SLACK_TURNS = 4;
+const SLACK_TURNS = 2;
 const TEAMS_TURNS = 8;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;

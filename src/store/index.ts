@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import { Pool } from 'pg';
@@ -103,13 +104,67 @@ function withStatementCache(database: BetterSqlite3.Database, max = 256): Sqlite
   };
 }
 
+/**
+ * fdatasync of the file's WAL on libuv's thread pool, so the event loop goes on while the disk works. The WAL stays
+ * the same file while the store's connection is open (SQLite removes it only when the last connection closes).
+ */
+function walSyncOf(file: string): () => Promise<void> {
+  let handle: Promise<fs.promises.FileHandle> | null = null;
+  return async () => {
+    handle ??= fs.promises.open(`${file}-wal`, 'r+');
+    try {
+      await (await handle).datasync();
+    } catch (error) {
+      handle = null; // opened again next time
+      throw error;
+    }
+  };
+}
+
+/**
+ * Checkpoints in a worker thread. A checkpoint copies the WAL back into the database file and fsyncs both; left to
+ * SQLite it runs inside whichever COMMIT crosses 1000 WAL pages, on the event loop, and stalled every request for
+ * 50-100 ms a few times a second under load (Slack acks, docs/benchmarks.md). Here the store's own connection never
+ * checkpoints (wal_autocheckpoint=0) and a second connection, in a worker, runs PASSIVE checkpoints, which neither
+ * wait for nor block the writer. Should the worker stop, the store's connection checkpoints itself again.
+ */
+const CHECKPOINTER = `
+const { workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = FULL');
+setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy or gone: the next tick tries again */ }
+}, workerData.intervalMs);
+`;
+
+function startCheckpointer(file: string, database: BetterSqlite3.Database): () => Promise<void> {
+  database.pragma('wal_autocheckpoint = 0');
+  const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), intervalMs: 200 } });
+  let stopping = false;
+  const fallBack = () => {
+    if (!stopping && database.open) database.pragma('wal_autocheckpoint = 1000');
+  };
+  worker.on('error', fallBack);
+  worker.on('exit', fallBack);
+  worker.unref();
+  return async () => {
+    stopping = true;
+    await worker.terminate();
+  };
+}
+
 async function openSqliteStore(file: string, busyTimeoutMs?: number): Promise<Store> {
-  const database = withStatementCache(openSqliteDatabase(file, busyTimeoutMs));
+  const raw = openSqliteDatabase(file, busyTimeoutMs);
+  const stopCheckpointer = startCheckpointer(file, raw);
+  const database = withStatementCache(raw);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   try {
     const applied = await migrateToLatest(db as Kysely<unknown>, 'sqlite');
-    return new KyselyStore(db, 'sqlite', applied);
+    return new KyselyStore(db, 'sqlite', applied, { walSync: walSyncOf(file), beforeClose: stopCheckpointer });
   } catch (error) {
+    await stopCheckpointer();
     await db.destroy();
     throw error;
   }

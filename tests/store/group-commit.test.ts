@@ -4,6 +4,9 @@
  * lost version check in the middle of a group changes nothing of its own and nothing of the others.
  */
 import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { SQLITE_FILE } from '../../src/store';
 import { at, caseRecord, outboxRow, state, turn } from './fixtures';
 import { backends, useBackend } from './harness';
 
@@ -75,6 +78,53 @@ describe.each(backends('group-wal').filter(([name]) => name === 'sqlite'))('grou
       proto.run = run;
     }
     expect(await backend.count('conversations')).toBe(32);
+  });
+
+  it('answers no turn of a batch before the WAL is fsynced, and fsyncs once per batch, off the event loop', async () => {
+    const store = await backend.open();
+    await store.commitTurn(turn({ conversationId: 'warm', inboundKey: 'warm', now: at(0) }));
+    // FileHandle's prototype, from a handle of our own.
+    const probe = await fs.promises.open(__filename, 'r');
+    const proto = Object.getPrototypeOf(probe) as { datasync: (this: unknown) => Promise<void> };
+    await probe.close();
+    const datasync = proto.datasync;
+    const events: string[] = [];
+    proto.datasync = async function (this: unknown) {
+      events.push('datasync started');
+      await new Promise((r) => setTimeout(r, 50));
+      await datasync.call(this);
+      events.push('datasync done');
+    };
+    try {
+      const commits = Array.from({ length: 20 }, (_, i) => store.commitTurn(turn({ conversationId: `d-${i}`, inboundKey: `d-${i}`, now: at(1) })).then(() => events.push('answered')));
+      await Promise.all(commits);
+    } finally {
+      proto.datasync = datasync;
+    }
+    expect(events[0]).toBe('datasync started');
+    expect(events[1]).toBe('datasync done');
+    expect(events.slice(2)).toEqual(Array.from({ length: 20 }, () => 'answered'));
+  });
+
+  it('keeps checkpointing the WAL into the database file (from its worker thread)', async () => {
+    const store = await backend.open();
+    const file = join(backend.env().DATA_DIR!, SQLITE_FILE);
+    const mainFileSize = () => fs.statSync(file).size;
+    // Enough turns to pass SQLite's own 1000-page checkpoint threshold several times over.
+    for (let round = 0; round < 10; round++) {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => store.commitTurn(turn({ conversationId: `w-${round}-${i}`, inboundKey: `w-${round}-${i}`, now: at(1) }))));
+    }
+    const walPages = fs.statSync(`${file}-wal`).size / 4096;
+    expect(walPages).toBeGreaterThan(100);
+    // The worker's PASSIVE checkpoints copy the pages into the main file within a few of its 200 ms ticks.
+    const before = mainFileSize();
+    let after = before;
+    for (let i = 0; i < 50 && after <= 4096 * 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = mainFileSize();
+    }
+    expect(after).toBeGreaterThan(4096 * 50);
+    expect(await backend.count('conversations')).toBe(1000);
   });
 
   it('has committed every turn it answered when the store is closed at once', async () => {

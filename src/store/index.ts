@@ -108,16 +108,26 @@ function withStatementCache(database: BetterSqlite3.Database, max = 256): Sqlite
  * fdatasync of the file's WAL on libuv's thread pool, so the event loop goes on while the disk works. The WAL stays
  * the same file while the store's connection is open (SQLite removes it only when the last connection closes).
  */
-function walSyncOf(file: string): () => Promise<void> {
+function walSyncOf(file: string): { sync: () => Promise<void>; close: () => Promise<void> } {
   let handle: Promise<fs.promises.FileHandle> | null = null;
-  return async () => {
-    handle ??= fs.promises.open(`${file}-wal`, 'r+');
-    try {
-      await (await handle).datasync();
-    } catch (error) {
-      handle = null; // opened again next time
-      throw error;
-    }
+  return {
+    async sync() {
+      handle ??= fs.promises.open(`${file}-wal`, 'r+');
+      try {
+        await (await handle).datasync();
+      } catch (error) {
+        // Opened again next time; this one is closed if it was opened at all.
+        const failed = handle;
+        handle = null;
+        void failed?.then((h) => h.close()).catch(() => undefined);
+        throw error;
+      }
+    },
+    async close() {
+      const open = handle;
+      handle = null;
+      if (open) await (await open.catch(() => null))?.close();
+    },
   };
 }
 
@@ -162,7 +172,14 @@ async function openSqliteStore(file: string, busyTimeoutMs?: number): Promise<St
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   try {
     const applied = await migrateToLatest(db as Kysely<unknown>, 'sqlite');
-    return new KyselyStore(db, 'sqlite', applied, { walSync: walSyncOf(file), beforeClose: stopCheckpointer });
+    const wal = walSyncOf(file);
+    return new KyselyStore(db, 'sqlite', applied, {
+      walSync: wal.sync,
+      beforeClose: async () => {
+        await stopCheckpointer();
+        await wal.close();
+      },
+    });
   } catch (error) {
     await stopCheckpointer();
     await db.destroy();

@@ -39,7 +39,7 @@ const SIGNING_SECRET = 'bench-signing-secret-5a1c0f2e9d';
 const BOT_TOKEN = 'xoxb-0000-bench-token';
 
 const budget: Budget = quick
-  ? { levels: [1, 50, 200], rounds: 1, turns: (c) => (c === 1 ? 60 : c * 4), warmup: (c) => (c === 1 ? 20 : c * 2), deadlineMs: 8000 }
+  ? { levels: [1, 50, 200], rounds: 1, turns: (c) => (c === 1 ? 60 : c * 3), warmup: (c) => (c === 1 ? 20 : c), deadlineMs: 6000 }
   : { levels: [1, 50, 200], rounds: 3, turns: (c) => (c === 1 ? 400 : Math.max(3000, c * 25)), warmup: (c) => (c === 1 ? 100 : c * 4), deadlineMs: 60000 };
 const SCALE_RECORDS = quick ? 1000 : 10000;
 const STARTS = quick ? 2 : 5;

@@ -1,6 +1,7 @@
 /**
  * npm run bench [-- --quick]: every scenario of docs/benchmarks.md in one run on this machine, then
- * bench/results/latest.json, bench/results/latest.md and the table in docs/benchmarks.md.
+ * bench/results/latest.json, bench/results/latest.md and the table in docs/benchmarks.md (--quick: quick.json and
+ * quick.md only, git-ignored).
  *
  * Everything talks over loopback only: the bots, a fake Bot Connector and a fake Slack Web API run here. The load is
  * bounded in turns and in time, and every process started is stopped at the end (also on failure).
@@ -201,9 +202,11 @@ async function main(): Promise<void> {
   results.durationSeconds = round((performance.now() - t0) / 1000);
   const outDir = join(ROOT, 'bench/results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  // A smoke check does not replace the figures of the last full run.
+  const name = quick ? 'quick' : 'latest';
+  writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
   const md = renderMarkdown(results);
-  writeFileSync(join(outDir, 'latest.md'), md);
+  writeFileSync(join(outDir, `${name}.md`), md);
   if (!quick) {
     const docs = join(ROOT, 'docs/benchmarks.md');
     const text = readFileSync(docs, 'utf8');

@@ -34,7 +34,7 @@ export interface SlackDeps {
   clock: () => Date;
   /** Called when a turn or an acknowledgement queued an outbox message. */
   onQueued?: () => void;
-  /** Shared with the other channels: how many turns work at once. */
+  /** How many Slack turns work at once (see TurnGate). */
   gate?: TurnGate;
 }
 

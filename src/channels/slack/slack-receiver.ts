@@ -108,8 +108,9 @@ export class RestifyReceiver implements Receiver {
       })
       .finally(() => {
         clearTimeout(timer);
-        void ack();
+        // Answers a request no listener acknowledged; with the work done, no turn slot is taken for it.
         finished = true;
+        void ack();
         const gate = this.gate;
         if (slot && gate) void slot.then(() => gate.leave());
         this.inFlight.delete(work);

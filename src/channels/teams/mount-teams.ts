@@ -19,7 +19,7 @@ export interface TeamsDeps {
   log: Logger;
   clock: () => Date;
   onQueued?: () => void;
-  /** Shared with the other channels: how many turns work at once (see TurnGate). */
+  /** How many Teams turns work at once (see TurnGate). */
   gate?: TurnGate;
 }
 

@@ -46,7 +46,9 @@ export function targetsOf(r: BenchResults): Target[] {
     { name: `Teams throughput vs the floor at ${top}`, target: '≥ 0.85 ×', measured: `${f(ratio?.throughputVsFloor ?? NaN, 2)} ×`, met: (ratio?.throughputVsFloor ?? 0) >= 0.85 },
     { name: `Teams throughput vs the peer at ${top} (same SQLite durability)`, target: '≥ 1.3 ×', measured: `${f(ratio?.throughputVsPeer ?? NaN, 2)} ×`, met: (ratio?.throughputVsPeer ?? 0) >= 1.3 },
     { name: `Slack acknowledgement p99 at ${top}`, target: '≤ 50 ms', measured: `${f(slack?.ackMs?.p99 ?? NaN)} ms`, met: (slack?.ackMs?.p99 ?? Infinity) <= 50 },
-    { name: 'Stored state per conversation (worst case of either pack)', target: '≤ 2048 B', measured: `${stateMax} B`, met: stateMax <= 2048 },
+    // The bench's worst case: every indicator of every list, the longest case reference. tests/engine/stored-size.test.ts
+    // holds every path of both packs with detours (self-check, emergency, back) to the same bound.
+    { name: 'Stored state per conversation (full run, every indicator ticked, longest case reference)', target: '≤ 2048 B', measured: `${stateMax} B`, met: stateMax <= 2048 },
     { name: `Ready with an existing data folder (${r.scale.records} records), median of ${r.budget.starts}`, target: '≤ 1500 ms', measured: `${f(r.startup.existing.median, 0)} ms`, met: r.startup.existing.median <= 1500 },
     { name: 'Resident memory under load (peak)', target: '≤ 300 MB', measured: `${f(rss, 0)} MB`, met: rss <= 300 },
     { name: 'Runs that ended anywhere but their outcome, or failed', target: '0', measured: String(wrong), met: wrong === 0 },

@@ -15,7 +15,7 @@ import { FakeConnector } from './lib/fake-connector';
 import { FakeSlackApi } from './lib/fake-slack';
 import { LoopbackClient } from './lib/http';
 import { PeakRss, ROOT, rssMb, startServer, stopServer, type ServerProcess } from './lib/proc';
-import { round } from './lib/stats';
+import { round, summarise } from './lib/stats';
 import { teamsWorkload, RUNS } from './lib/workloads';
 import { runLoad } from './lib/load';
 import { runEngineScenario } from './scenarios/engine';
@@ -186,7 +186,6 @@ async function main(): Promise<void> {
   client.close();
   await stop(bot);
   const retention = await timeRetention(scaleDir);
-  const { summarise } = await import('./lib/stats');
   results.scale = {
     records: SCALE_RECORDS,
     seedMs: seeded.ms,

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { createEngine, type ConversationState, type Engine, type Input, type View } from '../../src/engine';
 import { loadCatalogue } from '../../src/procedure/load';
-import { decodeState, encodeState } from '../../src/store';
+import { decodeState, encodeStateText } from '../../src/store';
 import { ROOT } from '../lib/proc';
 import { round, summarise, type LatencySummary } from '../lib/stats';
 import { RUNS, type Pack } from '../lib/workloads';
@@ -26,7 +26,7 @@ export interface EnginePackResult {
 const NOW = '2026-11-22T10:00:00.000Z';
 
 /** The stored text of a state, as the store writes it. */
-const persist = (s: ConversationState) => JSON.stringify(encodeState(s));
+const persist = (s: ConversationState) => encodeStateText(s);
 const restore = (text: string) => decodeState(JSON.parse(text)) as ConversationState;
 
 /** Drives a pack's typed run; with `allIndicators`, every checklist is answered with all of its indicators instead. */

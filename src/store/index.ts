@@ -15,7 +15,7 @@ import type { Store } from './types';
 
 export * from './types';
 export { isoTime } from './store';
-export { decodeState, encodeState, type StoredStateV2, type StoredTrailEntry } from './state-codec';
+export { decodeState, encodeState, encodeStateText, type StoredStateV2, type StoredTrailEntry } from './state-codec';
 export { migrateToLatest, migrations, MIGRATION_TABLE } from './migrations';
 
 export const SQLITE_FILE = 'cse-bot.sqlite';

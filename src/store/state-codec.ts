@@ -145,20 +145,31 @@ function isStoredV2(x: unknown): x is StoredStateV2 {
   );
 }
 
+/** The v2 form of a state and its JSON text, when that text reads back to exactly the same state; else null. */
+function verifiedV2(state: ConversationState): { stored: StoredStateV2; text: string } | null {
+  try {
+    const stored = pack(state);
+    // Through JSON, as the column holds it: a time that does not survive (NaN becomes null) fails the comparison.
+    const text = JSON.stringify(stored);
+    const back = JSON.parse(text) as unknown;
+    if (isStoredV2(back) && isDeepStrictEqual(unpack(back), state)) return { stored, text };
+  } catch {
+    // Not a state the compact form can hold (a malformed one): it is written as it came.
+  }
+  return null;
+}
+
 /**
  * What the store writes for a state: its v2 form when that reads back to exactly the same state, else the state as
  * it is (v1, or whatever was handed in).
  */
 export function encodeState(state: ConversationState): StoredStateV2 | ConversationState {
-  try {
-    const stored = pack(state);
-    // Through JSON, as the column holds it: a time that does not survive (NaN becomes null) fails the comparison.
-    const text = JSON.parse(JSON.stringify(stored)) as unknown;
-    if (isStoredV2(text) && isDeepStrictEqual(unpack(text), state)) return stored;
-  } catch {
-    // Not a state the compact form can hold (a malformed one): it is written as it came.
-  }
-  return state;
+  return verifiedV2(state)?.stored ?? state;
+}
+
+/** encodeState as the column's text, serialised once (the read-back check already made the text). */
+export function encodeStateText(state: ConversationState): string {
+  return verifiedV2(state)?.text ?? JSON.stringify(state ?? null);
 }
 
 /**

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CaseSummary, ConversationState } from '../engine';
 import type { Database, OutboxTable } from './schema';
-import { decodeState, encodeState } from './state-codec';
+import { decodeState, encodeStateText } from './state-codec';
 import type {
   AuditEntry,
   CaseRecordWrite,
@@ -295,7 +295,7 @@ export class KyselyStore implements Store {
     if (!inbound) throw new Rollback<TurnCommit>({ status: 'duplicate' });
 
     // 2. The conversation, optimistically: insert when new, else bump the version it was read at.
-    const state = toJson(encodeState(write.state));
+    const state = encodeStateText(write.state);
     const address = toJson(write.address);
     const area = write.state.ctx.area;
     let version: number;

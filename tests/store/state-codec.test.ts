@@ -4,11 +4,16 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { ConversationState } from '../../src/engine';
-import { decodeState, encodeState, type StoredStateV2 } from '../../src/store/state-codec';
+import { decodeState, encodeState, encodeStateText, type StoredStateV2 } from '../../src/store/state-codec';
 import { at, engineFor, placesOf, reach, Session, type AreaId, type Mode } from '../engine/helpers';
 
 /** What the store writes and reads back, through the column's text. */
-const stored = (state: ConversationState) => JSON.stringify(encodeState(state));
+// The store writes encodeStateText; it must be exactly encodeState serialised (checked on every state below).
+const stored = (state: ConversationState) => {
+  const text = encodeStateText(state);
+  expect(text).toBe(JSON.stringify(encodeState(state)));
+  return text;
+};
 const readBack = (text: string) => decodeState(JSON.parse(text));
 
 function expectCompactAndExact(state: ConversationState): void {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './log';
@@ -65,7 +66,16 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
     teams: new TeamsDeliverer(teams, conversations, log),
     ...(slack && slackModules && { slack: slackModules.SlackDeliverer.create({ token: slack.token, apiUrl: slack.apiUrl, notifications: conversations, log }) }),
   };
-  const dispatcher = new OutboxDispatcher(store, deliverers, log, { worker: `${hostname()}:${process.pid}`, clock });
+  // A process of its own even where a restarted container gets the same host name and pid.
+  const worker = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const dispatcher = new OutboxDispatcher(store, deliverers, log, { worker, clock });
+  conversations.attach(dispatcher);
+  if (store.dialect === 'sqlite') {
+    // One process uses a SQLite file at a time (replicas need PostgreSQL), so a lease held by anyone else belongs to
+    // a process that is gone: its replies go out now instead of when the lease runs out.
+    const released = await store.releaseForeignLeases(worker, clock().toISOString());
+    if (released > 0) log.info({ released }, 'outbox: leases of a stopped process released');
+  }
   const webChat = webChatEnabled(config);
   const onQueued = () => dispatcher.nudge();
   const server = createServer({ engine, conversations, log, clock, webChat, storeDialect: store.dialect, onQueued, teams: teamsAuth, slack: slack !== null });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { commandOf, SPECIAL, type CaseSummary, type ConversationState, type Engine, type Input, type StepResult, type View } from '../engine';
-import type { AuditEntry, Channel, OutboxWrite, Store, TurnWrite } from '../store/types';
+import type { AuditEntry, Channel, OutboxRow, OutboxWrite, Store, TurnWrite } from '../store/types';
 
 /** One inbound delivery, already parsed by its channel. */
 export interface TurnRequest {
@@ -16,13 +16,60 @@ export interface TurnRequest {
   /** `open` shows where the user is (first contact, a page load) without answering anything. */
   input: Input | { type: 'open' };
   now: string;
+  /**
+   * The channel's answer to the turn, decided before it is stored so that it is stored with it: the HTTP response
+   * (kept for redeliveries) and the messages to send (outbox rows, delivered in order after the commit). Pure.
+   */
+  reply?: (turn: JudgedTurn) => TurnReply;
+}
+
+/** What a turn's answer is decided from. */
+export interface JudgedTurn {
+  result: StepResult;
+  /** The conversation started with this turn (none existed, or it had been removed). */
+  isNew: boolean;
+  /** The view an answer was judged against (it becomes the answered card or message). */
+  previous: View | null;
+  /**
+   * For an answer to a question that was answered a moment before (a double click, two clicks racing): that
+   * question as shown and the answer that was recorded, so the card shows what was recorded, not "already answered".
+   */
+  recorded: { view: View; value: string | string[] } | null;
+}
+
+/** One message a turn sends: to the conversation it came from unless `lane` names another. */
+export interface ReplyMessage {
+  payload: unknown;
+  /** The conversation the message is posted in, when not the turn's own (a pointer in a channel thread). */
+  lane?: string;
+  /** Who it goes to; the turn's user by default. */
+  recipient?: string;
+}
+
+export interface TurnReply {
+  /** The synchronous HTTP answer (a Teams invoke response, the page's JSON); omitted when there is none. */
+  response?: unknown;
+  messages: ReplyMessage[];
+}
+
+/** Where committed messages go to be sent (the outbox dispatcher). */
+export interface ReplySender {
+  readonly worker: string;
+  readonly leaseMs: number;
+  /** Sends rows just committed, already leased to `worker`, in the background. */
+  deliverNow(rows: OutboxRow[]): void;
+  /** Asks for a claim of whatever is due (a redelivery may have found its reply unsent). */
+  nudge(): void;
 }
 
 export type TurnOutcome =
   /** `previous` is the view an answer was judged against (it becomes the answered card or message). */
-  | { status: 'reply'; result: StepResult; version: number; isNew: boolean; previous: View | null }
-  /** A redelivery of something already handled: send nothing. */
-  | { status: 'duplicate' };
+  | { status: 'reply'; result: StepResult; version: number; isNew: boolean; previous: View | null; response: unknown }
+  /**
+   * A redelivery of something already handled: nothing new is sent (its messages, if any were not delivered, are
+   * sent again by the outbox); `response` is the answer the first delivery got, or null.
+   */
+  | { status: 'duplicate'; response: unknown };
 
 /** Thrown when a conversation keeps changing under a turn (it never stops losing the race). */
 export class TurnContentionError extends Error {
@@ -38,12 +85,21 @@ const MAX_ATTEMPTS = 8;
  */
 export class ConversationService {
   private readonly queues = new Map<string, Promise<unknown>>();
+  private sender: ReplySender | null = null;
 
   constructor(
     private readonly engine: Engine,
     private readonly store: Store,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * Connects the dispatcher: from then on a turn's messages are written leased to it and handed over at commit.
+   * Without one they are written unclaimed and go out with whichever dispatcher polls the store.
+   */
+  attach(sender: ReplySender): void {
+    this.sender = sender;
+  }
 
   /** Handles one delivery; resolves once the turn is durably stored. */
   handle(request: TurnRequest): Promise<TurnOutcome> {
@@ -84,6 +140,8 @@ export class ConversationService {
               channel: row.channel,
               recipient: sender,
               payload: { notification: notificationId, caseRef: payload.summary?.caseRef ?? null, acknowledgedAt: now, address: payload.sender?.address ?? null },
+              // Told in the sender's own conversation, after whatever the bot has already said there.
+              lane: row.conversationId,
             },
           ]
         : [],
@@ -93,7 +151,30 @@ export class ConversationService {
       { at: now, kind: 'acknowledged', conversationId: row.conversationId, userId: managerId, area: payload.summary?.area ?? null, packVersion: null, step: null, code: notificationId },
     ]);
     this.log.info({ notification: notificationId, conversation: row.conversationId }, 'summary acknowledged');
+    this.sender?.nudge();
     return 'acknowledged';
+  }
+
+  /**
+   * Sends messages that answer something other than a turn (a manager's acknowledgement click): queued in the
+   * outbox like a turn's, in the lane of the conversation they are posted in, and handed to the dispatcher at once.
+   */
+  async sendOutsideTurn(o: { conversationId: string; channel: Channel; recipient: string; messages: ReplyMessage[]; now: string }): Promise<void> {
+    if (o.messages.length === 0) return;
+    const lease = this.leaseOf(o.now);
+    const rows: OutboxWrite[] = o.messages.map((m, i) => ({
+      id: randomUUID(),
+      conversationId: o.conversationId,
+      kind: 'reply',
+      channel: o.channel,
+      recipient: m.recipient ?? o.recipient,
+      payload: m.payload,
+      lane: m.lane ?? o.conversationId,
+      seq: i,
+      ...(lease && { lease }),
+    }));
+    await this.store.enqueueOutbox(rows, o.now);
+    this.sender?.deliverNow(rows.map((r) => rowOf(r, o.now)));
   }
 
   /**
@@ -130,6 +211,13 @@ export class ConversationService {
       const resumable = stored !== null && this.engine.canResume(stored.state);
       const before = resumable ? stored.state : null;
       const result = this.apply(before, request);
+      const previous = before && request.input.type === 'answer' ? this.engine.view(before, request.now) : null;
+      const isNew = before === null;
+      const recorded =
+        before && request.input.type === 'answer' && result.error?.code === 'stale_answer' ? this.engine.recordedAnswer(before, request.input.ref, request.now) : null;
+      const reply = request.reply?.({ result, isNew, previous, recorded }) ?? { messages: [] };
+      const version = stored ? stored.version + 1 : 1;
+      const outbox = [...this.outboxOf(request, result), ...this.repliesOf(request, reply, version)];
       const write: TurnWrite = {
         conversationId: request.conversationId,
         channel: request.channel,
@@ -140,14 +228,18 @@ export class ConversationService {
         inboundKey: request.inboundKey,
         audit: [this.auditOf(request, before, result)],
         caseRecord: caseRecordOf(request, result),
-        outbox: this.outboxOf(request, result),
+        outbox,
+        ...(reply.response !== undefined && { response: reply.response }),
         now: request.now,
       };
       const commit = await this.store.commitTurn(write);
       // The commit is the one place duplicates are recognised: the inbound key is inserted in the turn's transaction.
       if (commit.status === 'duplicate') {
         this.log.info({ conversation: request.conversationId, channel: request.channel }, 'duplicate delivery dropped');
-        return { status: 'duplicate' };
+        // The first delivery's messages may never have gone out (a crash between its commit and its sends): the
+        // dispatcher sends whatever is still pending, in order, and nothing twice.
+        this.sender?.nudge();
+        return { status: 'duplicate', response: commit.response ?? null };
       }
       if (commit.status === 'committed') {
         this.log.info(
@@ -163,8 +255,8 @@ export class ConversationService {
           },
           'turn',
         );
-        const previous = before && request.input.type === 'answer' ? this.engine.view(before, request.now) : null;
-        return { status: 'reply', result, version: commit.version, isNew: before === null, previous };
+        if (this.sender && outbox.length > 0) this.sender.deliverNow(outbox.map((o) => rowOf(o, request.now)));
+        return { status: 'reply', result, version: commit.version, isNew, previous, response: reply.response ?? null };
       }
       // Conflict: another turn won. Loop to re-read and judge this input against the state it left.
     }
@@ -215,7 +307,32 @@ export class ConversationService {
     };
   }
 
+  /** The lease a turn's rows are written with, when a dispatcher of this process will send them at once. */
+  private leaseOf(now: string): OutboxWrite['lease'] {
+    return this.sender ? { worker: this.sender.worker, until: new Date(Date.parse(now) + this.sender.leaseMs).toISOString() } : undefined;
+  }
+
+  /**
+   * The turn's messages as outbox rows of its conversation's lane, ordered after every earlier turn's (the version
+   * grows with each turn, so rows written in the same millisecond still sort right).
+   */
+  private repliesOf(request: TurnRequest, reply: TurnReply, version: number): OutboxWrite[] {
+    const lease = this.leaseOf(request.now);
+    return reply.messages.map((m, i) => ({
+      id: randomUUID(),
+      conversationId: request.conversationId,
+      kind: 'reply',
+      channel: request.channel,
+      recipient: m.recipient ?? request.userId,
+      payload: m.payload,
+      lane: m.lane ?? request.conversationId,
+      seq: version * 100 + i,
+      ...(lease && { lease }),
+    }));
+  }
+
   private outboxOf(request: TurnRequest, result: StepResult): OutboxWrite[] {
+    const lease = this.leaseOf(request.now);
     return result.effects.flatMap((effect): OutboxWrite[] =>
       effect.type === 'notify-manager'
         ? [
@@ -226,11 +343,30 @@ export class ConversationService {
               channel: request.channel,
               recipient: effect.manager.id,
               payload: { summary: effect.summary, sender: { userId: request.userId, address: request.address }, raisedAt: request.now },
+              ...(lease && { lease }),
             },
           ]
         : [],
     );
   }
+}
+
+/** A row as the store holds it right after the commit that wrote it. */
+function rowOf(write: OutboxWrite, now: string): OutboxRow {
+  const { lease, ...rest } = write;
+  return {
+    ...rest,
+    lane: write.lane ?? write.id,
+    seq: write.seq ?? 0,
+    attempts: 0,
+    status: 'pending',
+    nextAttemptAt: now,
+    lastError: null,
+    createdAt: new Date(Date.parse(now)).toISOString(),
+    lockedBy: lease?.worker ?? null,
+    lockedUntil: lease?.until ?? null,
+    sentAt: null,
+  };
 }
 
 function caseRecordOf(request: TurnRequest, result: StepResult): TurnWrite['caseRecord'] {

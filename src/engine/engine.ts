@@ -53,6 +53,11 @@ export interface Engine {
   packVersion(area: string): string | undefined;
   /** "Nottingham City CSE pathway, version 1.0.0, reviewed 2026-11-22" for an enabled area. */
   provenance(area: string): string | undefined;
+  /**
+   * The question behind `ref`, as it was shown, and the answer recorded for it, when answering it was the run's last
+   * change (a second click on the same card, racing the first); null otherwise.
+   */
+  recordedAnswer(state: ConversationState, ref: string, now: string): { view: View; value: string | string[] } | null;
 }
 
 const norm = (s: string) =>
@@ -267,7 +272,7 @@ export function createEngine(options: EngineOptions): Engine {
     return !(fixedArea && area !== null && area !== fixedArea);
   };
 
-  return {
+  const engine: Engine = {
     areas: [...procedures.values()].map((p) => ({ id: p.area, name: p.name })),
     fixedArea,
     start(now) {
@@ -323,7 +328,25 @@ export function createEngine(options: EngineOptions): Engine {
       const p = procedures.get(area);
       return p ? provenance(p) : undefined;
     },
+    recordedAnswer(state, ref, now) {
+      const hash = ref.lastIndexOf('#');
+      const node = ref.slice(0, hash);
+      const seq = Number(ref.slice(hash + 1));
+      // Only the question whose answer was the run's very last change: an older card's question may since have been
+      // answered differently, or gone back over.
+      if (hash < 0 || !Number.isInteger(seq) || seq + 1 !== state.seq) return null;
+      const recorded = state.ctx.answers[node];
+      if (!recorded || state.ctx.trail[state.ctx.trail.length - 1] !== node) return null;
+      // Going back from where the answer led shows that question again, as it was before it was answered.
+      const back = engine.step(state, { type: 'command', command: 'back' }, now);
+      if (back.error || back.state.node !== node) return null;
+      const view: View = { ...back.view, ref };
+      if (view.kind === 'checklist') return { view, value: state.ctx.indicators[view.list] ?? [] };
+      if (view.kind === 'case-reference') return { view, value: state.ctx.caseRef ?? 'skip' };
+      return { view, value: recorded.v };
+    },
   };
+  return engine;
 }
 
 export { nodeKey };

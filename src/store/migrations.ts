@@ -113,10 +113,36 @@ function initial(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Durable replies: a turn's replies are outbox rows delivered in order per lane (the conversation they are posted
+ * in), and a delivery's synchronous answer is kept with its inbound key so a redelivery gets the same answer.
+ */
+function durableReplies(dialect: Dialect): Migration {
+  const pg = dialect === 'postgres';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Existing rows each get a lane of their own (their id): they were never ordered against anything.
+      await db.schema.alterTable('outbox').addColumn('lane', 'text').execute();
+      await sql`update outbox set lane = id`.execute(db);
+      await db.schema.alterTable('outbox').addColumn('seq', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      if (pg) await sql`alter table outbox alter column lane set not null`.execute(db);
+      await db.schema.createIndex('outbox_lane').on('outbox').columns(['lane', 'status', 'created_at', 'seq']).execute();
+      await db.schema.alterTable('inbound').addColumn('response', 'text').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('outbox_lane').execute();
+      await db.schema.alterTable('outbox').dropColumn('seq').execute();
+      await db.schema.alterTable('outbox').dropColumn('lane').execute();
+      await db.schema.alterTable('inbound').dropColumn('response').execute();
+    },
+  };
+}
+
 /** Every migration, by name, for a dialect. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
+    '0002_durable_replies': durableReplies(dialect),
   };
 }
 

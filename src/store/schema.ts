@@ -28,6 +28,8 @@ export interface InboundTable {
   key: string;
   conversation_id: string;
   at: string;
+  /** The synchronous answer the delivery got (a Teams invoke response, the page's JSON), for its redeliveries. */
+  response: string | null;
 }
 
 export interface AuditTable {
@@ -70,6 +72,12 @@ export interface OutboxTable {
   /** When the row last changed (claimed, sent, failed); retention ages finished rows by it. */
   updated_at: string;
   sent_at: string | null;
+  /**
+   * The ordering lane: rows of one lane are delivered one after another in (created_at, seq) order, rows of
+   * different lanes independently. A turn's replies share their conversation's lane.
+   */
+  lane: string;
+  seq: number;
 }
 
 export interface Database {

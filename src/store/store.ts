@@ -85,14 +85,20 @@ function toOutboxRow(r: Selectable<OutboxTable>): OutboxRow {
     lockedBy: r.locked_by,
     lockedUntil: r.locked_until,
     sentAt: r.sent_at,
+    lane: r.lane ?? r.id,
+    seq: Number(r.seq),
   };
 }
 
 function byDueOrder(a: OutboxRow, b: OutboxRow): number {
   if (a.nextAttemptAt !== b.nextAttemptAt) return a.nextAttemptAt < b.nextAttemptAt ? -1 : 1;
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+  if (a.seq !== b.seq) return a.seq - b.seq;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
+
+/** How long a finished reply, and the answer a delivery got, are kept: redeliveries come within minutes. */
+export const REPLY_KEEP_MS = 24 * 60 * 60 * 1000;
 
 /** An outbox id is the notification's identity: queuing the same one twice delivers it once (ON CONFLICT DO NOTHING). */
 async function insertOutbox(db: Kysely<Database>, rows: OutboxWrite[], now: string): Promise<void> {
@@ -112,6 +118,10 @@ async function insertOutbox(db: Kysely<Database>, rows: OutboxWrite[], now: stri
         next_attempt_at: now,
         created_at: now,
         updated_at: now,
+        lane: o.lane ?? o.id,
+        seq: o.seq ?? 0,
+        locked_by: o.lease?.worker ?? null,
+        locked_until: o.lease ? isoTime(o.lease.until, 'lease.until') : null,
       })),
     )
     .onConflict((oc) => oc.column('id').doNothing())
@@ -121,14 +131,15 @@ async function insertOutbox(db: Kysely<Database>, rows: OutboxWrite[], now: stri
 /** At most this many turns share one SQLite commit (bounds the time the writer holds the file). */
 const MAX_GROUP_COMMIT = 256;
 
-interface QueuedTurn {
-  write: TurnWrite;
-  resolve: (commit: TurnCommit) => void;
+/** A write waiting for the next SQLite group commit: it runs inside a savepoint of the batch's transaction. */
+interface QueuedWrite {
+  run: (t: Kysely<Database>) => Promise<unknown>;
+  resolve: (result: unknown) => void;
   reject: (error: unknown) => void;
 }
 
 export class KyselyStore implements Store {
-  private readonly queued: QueuedTurn[] = [];
+  private readonly queued: QueuedWrite[] = [];
   private flushScheduled = false;
   private flushing = false;
   private drained: (() => void) | null = null;
@@ -218,11 +229,20 @@ export class KyselyStore implements Store {
         throw error;
       }
     }
-    return new Promise<TurnCommit>((resolve, reject) => {
-      this.queued.push({ write, resolve, reject });
+    return this.grouped((t) => this.writeTurn(t, write));
+  }
+
+  /**
+   * A write on SQLite joins the next group commit (see flush): one fsync, off the event loop, for every write that
+   * arrived together. On PostgreSQL it is a transaction of its own.
+   */
+  private grouped<T>(run: (t: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.dialect === 'postgres') return this.tx(run);
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ run, resolve: resolve as (result: unknown) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        // One turn of the event loop lets the turns that arrived together join the same commit.
+        // One turn of the event loop lets the writes that arrived together join the same commit.
         setImmediate(() => void this.flush());
       }
     });
@@ -242,19 +262,19 @@ export class KyselyStore implements Store {
     try {
       while (this.queued.length > 0) {
         const batch = this.queued.splice(0, MAX_GROUP_COMMIT);
-        const outcomes: ({ ok: TurnCommit } | { error: unknown })[] = [];
+        const outcomes: ({ ok: unknown } | { error: unknown })[] = [];
         try {
           await this.tx(
             async (t) => {
               for (const item of batch) {
               await sql.raw('savepoint turn').execute(t);
               try {
-                outcomes.push({ ok: await this.writeTurn(t, item.write) });
+                outcomes.push({ ok: await item.run(t) });
                 await sql.raw('release turn').execute(t);
               } catch (error) {
                 await sql.raw('rollback to turn').execute(t);
                 await sql.raw('release turn').execute(t);
-                outcomes.push(error instanceof Rollback ? { ok: error.result as TurnCommit } : { error });
+                outcomes.push(error instanceof Rollback ? { ok: error.result } : { error });
               }
             }
             },
@@ -288,11 +308,20 @@ export class KyselyStore implements Store {
     //    the same key waits for the other transaction and then does nothing.)
     const inbound = await t
       .insertInto('inbound')
-      .values({ key: write.inboundKey, conversation_id: write.conversationId, at: now })
+      .values({
+        key: write.inboundKey,
+        conversation_id: write.conversationId,
+        at: now,
+        response: write.response === undefined ? null : toJson(write.response),
+      })
       .onConflict((oc) => oc.column('key').doNothing())
       .returning('key')
       .executeTakeFirst();
-    if (!inbound) throw new Rollback<TurnCommit>({ status: 'duplicate' });
+    if (!inbound) {
+      const first = await t.selectFrom('inbound').select('response').where('key', '=', write.inboundKey).executeTakeFirst();
+      const response = first?.response ? parseJson<unknown>(first.response) : null;
+      throw new Rollback<TurnCommit>({ status: 'duplicate', response });
+    }
 
     // 2. The conversation, optimistically: insert when new, else bump the version it was read at.
     const state = encodeStateText(write.state);
@@ -383,15 +412,28 @@ export class KyselyStore implements Store {
     // PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint rows without waiting; a row another
     // claimer has just leased is re-checked against the WHERE after its lock is released and drops out.
     // SQLite: the statement is a write transaction of its own, and there is one writer per file.
+    // Only the head of each lane: a row waits while an earlier row of its lane is pending (retrying, or held by
+    // another worker), so a conversation's messages arrive in the order they were written.
     const due = this.db
-      .selectFrom('outbox')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', at)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
-      .orderBy('next_attempt_at')
-      .orderBy('created_at')
-      .orderBy('id')
+      .selectFrom('outbox as o')
+      .select('o.id')
+      .where('o.status', '=', 'pending')
+      .where('o.next_attempt_at', '<=', at)
+      .where((eb) => eb.or([eb('o.locked_until', 'is', null), eb('o.locked_until', '<=', at)]))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('outbox as p')
+              .select('p.id')
+              .whereRef('p.lane', '=', 'o.lane')
+              .where('p.status', '=', 'pending')
+              .where((eb) => eb.or([eb('p.created_at', '<', eb.ref('o.created_at')), eb.and([eb('p.created_at', '=', eb.ref('o.created_at')), eb('p.seq', '<', eb.ref('o.seq'))])])),
+          ),
+        ),
+      )
+      .orderBy('o.next_attempt_at')
+      .orderBy('o.created_at')
+      .orderBy('o.id')
       .limit(Math.floor(limit))
       .$if(pg, (q) => q.forUpdate().skipLocked());
     const rows = await this.db
@@ -410,7 +452,8 @@ export class KyselyStore implements Store {
    */
   async markSent(id: string, worker: string, now: string): Promise<boolean> {
     const at = isoTime(now, 'now');
-    const result = await this.db
+    // Grouped: at a turn's pace every reply is marked sent, and a commit of its own each would mean an fsync each.
+    const result = await this.grouped((t) => t
       .updateTable('outbox')
       .set((eb) => ({
         status: 'sent',
@@ -423,7 +466,7 @@ export class KyselyStore implements Store {
       .where('id', '=', id)
       .where('locked_by', '=', worker)
       .where('status', '=', 'pending')
-      .executeTakeFirst();
+      .executeTakeFirst());
     return Number(result.numUpdatedRows) === 1;
   }
 
@@ -436,7 +479,7 @@ export class KyselyStore implements Store {
   ): Promise<boolean> {
     const at = isoTime(now, 'now');
     const retry = retryAt === null ? null : isoTime(retryAt, 'retryAt');
-    const result = await this.db
+    const result = await this.grouped((t) => t
       .updateTable('outbox')
       .set((eb) => ({
         status: retry === null ? ('failed' as const) : ('pending' as const),
@@ -450,13 +493,68 @@ export class KyselyStore implements Store {
       .where('id', '=', id)
       .where('locked_by', '=', worker)
       .where('status', '=', 'pending')
-      .executeTakeFirst();
+      .executeTakeFirst());
     return Number(result.numUpdatedRows) === 1;
   }
 
   async getOutbox(id: string): Promise<OutboxRow | null> {
     const row = await this.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toOutboxRow(row) : null;
+  }
+
+  async pendingBefore(row: Pick<OutboxRow, 'id' | 'lane' | 'createdAt' | 'seq'>): Promise<boolean> {
+    const createdAt = isoTime(row.createdAt, 'createdAt');
+    const earlier = await this.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('lane', '=', row.lane)
+      .where('status', '=', 'pending')
+      .where('id', '<>', row.id)
+      .where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('seq', '<', row.seq)])]))
+      .limit(1)
+      .executeTakeFirst();
+    return earlier !== undefined;
+  }
+
+  async releaseLeases(ids: string[], worker: string, now: string): Promise<void> {
+    if (ids.length === 0) return;
+    const at = isoTime(now, 'now');
+    await this.grouped((t) =>
+      t
+        .updateTable('outbox')
+        .set({ locked_by: null, locked_until: null, updated_at: at })
+        .where('id', 'in', ids)
+        .where('locked_by', '=', worker)
+        .where('status', '=', 'pending')
+        .execute(),
+    );
+  }
+
+  async renewLease(id: string, worker: string, leaseUntil: string, now: string): Promise<boolean> {
+    const at = isoTime(now, 'now');
+    const until = isoTime(leaseUntil, 'leaseUntil');
+    const result = await this.grouped((t) =>
+      t
+        .updateTable('outbox')
+        .set({ locked_until: until, updated_at: at })
+        .where('id', '=', id)
+        .where('locked_by', '=', worker)
+        .where('status', '=', 'pending')
+        .executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async releaseForeignLeases(worker: string, now: string): Promise<number> {
+    const at = isoTime(now, 'now');
+    const result = await this.db
+      .updateTable('outbox')
+      .set({ locked_by: null, locked_until: null, updated_at: at })
+      .where('status', '=', 'pending')
+      .where('locked_by', 'is not', null)
+      .where('locked_by', '<>', worker)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   async caseRecords(query: { caseRef?: string; conversationId?: string }): Promise<(CaseRecordWrite & { id: string })[]> {
@@ -526,6 +624,7 @@ export class KyselyStore implements Store {
     const sessionCutoff = daysBefore(at, sessionTtlDays, 'sessionTtlDays');
     const recordCutoff =
       recordRetentionDays === null ? null : daysBefore(at, recordRetentionDays, 'recordRetentionDays');
+    const replyCutoff = new Date(Date.parse(at) - REPLY_KEEP_MS).toISOString();
     return this.tx(async (t) => {
       const deleted = async (q: { executeTakeFirst(): Promise<{ numDeletedRows: bigint }> }) =>
         Number((await q.executeTakeFirst()).numDeletedRows);
@@ -535,10 +634,16 @@ export class KyselyStore implements Store {
           recordCutoff === null ? 0 : await deleted(t.deleteFrom('case_records').where('completed_at', '<', recordCutoff)),
         auditRows: recordCutoff === null ? 0 : await deleted(t.deleteFrom('audit').where('at', '<', recordCutoff)),
         inboundKeys: await deleted(t.deleteFrom('inbound').where('at', '<', sessionCutoff)),
-        outboxRows: await deleted(
-          t.deleteFrom('outbox').where('status', 'in', ['sent', 'failed']).where('updated_at', '<', sessionCutoff),
-        ),
+        outboxRows:
+          (await deleted(
+            t.deleteFrom('outbox').where('status', 'in', ['sent', 'failed']).where('updated_at', '<', sessionCutoff),
+          )) +
+          // Finished replies carry whole cards and serve nothing once redeliveries are over: kept a day, not the TTL.
+          (await deleted(
+            t.deleteFrom('outbox').where('kind', '=', 'reply').where('status', 'in', ['sent', 'failed']).where('updated_at', '<', replyCutoff),
+          )),
       };
+      await t.updateTable('inbound').set({ response: null }).where('response', 'is not', null).where('at', '<', replyCutoff).execute();
       const code =
         `conversations=${result.conversations} caseRecords=${result.caseRecords} auditRows=${result.auditRows} ` +
         `inboundKeys=${result.inboundKeys} outboxRows=${result.outboxRows} ` +

@@ -41,18 +41,35 @@ export interface CaseRecordWrite {
   completedAt: string;
 }
 
+export type OutboxKind = 'reply' | 'notify-manager' | 'notify-sender' | 'acknowledged';
+
 export interface OutboxWrite {
   id: string;
   conversationId: string;
-  kind: 'notify-manager' | 'notify-sender' | 'acknowledged';
+  /** `reply`: a message (or card update) answering what a person just did, in the conversation they did it in. */
+  kind: OutboxKind;
   channel: Channel;
   /** Platform id of the person the message goes to. */
   recipient: string;
   /** What the channel needs to render and deliver it (summary, sender's address). */
   payload: unknown;
+  /**
+   * Rows of one lane are delivered one at a time, in (createdAt, seq) order; different lanes go independently.
+   * Default: the row's own id (ordered against nothing).
+   */
+  lane?: string;
+  /** Order within the lane among rows written at the same time. Default 0. */
+  seq?: number;
+  /**
+   * Written already claimed by this worker until then, so the process that wrote it sends it at once without a
+   * claim; after a crash the lease runs out and any dispatcher claims it.
+   */
+  lease?: { worker: string; until: string };
 }
 
-export interface OutboxRow extends OutboxWrite {
+export interface OutboxRow extends Omit<OutboxWrite, 'lease'> {
+  lane: string;
+  seq: number;
   /** Delivery attempts finished (sent or failed): a claimed row shows the attempts before this one. */
   attempts: number;
   status: 'pending' | 'sent' | 'failed';
@@ -79,6 +96,11 @@ export interface TurnWrite {
   audit: AuditEntry[];
   caseRecord?: CaseRecordWrite;
   outbox: OutboxWrite[];
+  /**
+   * The answer this delivery gets over HTTP (a Teams invoke response, the page's JSON), stored with its inbound key
+   * so a redelivery gets the same answer. Omitted when the channel answers nothing worth repeating.
+   */
+  response?: unknown;
   now: string;
 }
 
@@ -86,8 +108,8 @@ export type TurnCommit =
   | { status: 'committed'; version: number }
   /** Another turn changed the conversation since it was read: re-read and judge the input again. */
   | { status: 'conflict' }
-  /** The inbound key was seen before: a redelivery; nothing was written. */
-  | { status: 'duplicate' };
+  /** The inbound key was seen before: a redelivery; nothing was written. `response` is what the first one got. */
+  | { status: 'duplicate'; response: unknown };
 
 export interface RetentionResult {
   conversations: number;
@@ -122,6 +144,17 @@ export interface Store {
   /** Records a failed attempt; `retryAt` null marks the row failed for good. */
   markAttemptFailed(id: string, worker: string, error: string, retryAt: string | null, now: string): Promise<boolean>;
   getOutbox(id: string): Promise<OutboxRow | null>;
+  /** Whether a pending row of the same lane comes before this one: it must be delivered first. */
+  pendingBefore(row: Pick<OutboxRow, 'id' | 'lane' | 'createdAt' | 'seq'>): Promise<boolean>;
+  /** Gives up `worker`'s lease on these pending rows, so the next claim (in lane order) takes them. */
+  releaseLeases(ids: string[], worker: string, now: string): Promise<void>;
+  /** Extends `worker`'s lease on a pending row; false when the row is no longer its own. */
+  renewLease(id: string, worker: string, leaseUntil: string, now: string): Promise<boolean>;
+  /**
+   * Releases every pending row leased by a worker other than `worker`. Only for a store one process uses at a time
+   * (SQLite): at start, every other lease belongs to a process that is gone, and its rows can go out at once.
+   */
+  releaseForeignLeases(worker: string, now: string): Promise<number>;
   /** Case records by completion time; the filters combine (AND); neither returns every record. */
   caseRecords(query: { caseRef?: string; conversationId?: string }): Promise<(CaseRecordWrite & { id: string })[]>;
   /**

@@ -81,6 +81,8 @@ describe.each(backends('commit'))('commitTurn on %s', (_name, backend) => {
       lockedBy: null,
       lockedUntil: null,
       sentAt: null,
+      lane: 'o-1',
+      seq: 0,
     });
     expect(await counts(backend)).toEqual({ conversations: 1, inbound: 2, audit: 2, caseRecords: 1, outbox: 1 });
   });
@@ -152,7 +154,7 @@ describe.each(backends('commit'))('commitTurn on %s', (_name, backend) => {
         outbox: [outboxRow('o-dup')],
       }),
     );
-    expect(again).toEqual({ status: 'duplicate' });
+    expect(again).toEqual({ status: 'duplicate', response: null });
     expect(await counts(backend)).toEqual(before);
     expect(await store.getConversation('c-1')).toEqual(conversation);
     expect(await store.getOutbox('o-dup')).toBeNull();
@@ -296,7 +298,7 @@ describe('SQLite shared by two processes', () => {
       });
     try {
       const [a, b] = await Promise.all([run('a'), run('b')]);
-      expect([...a.applied, ...b.applied]).toEqual(['0001_initial']);
+      expect([...a.applied, ...b.applied]).toEqual(['0001_initial', '0002_durable_replies']);
       const all = [...a.results, ...b.results];
       expect(all.filter((s) => s === 'committed')).toHaveLength(45); // 15 own each + 15 shared once
       expect(all.filter((s) => s === 'conflict')).toHaveLength(15);

@@ -35,7 +35,7 @@ describe.each(backends('group'))('turns committed together on %s', (_name, backe
       ),
     ]);
     expect(verdicts.slice(0, 40)).toEqual(fresh.map(() => ({ status: 'committed', version: 1 })));
-    expect(verdicts[40]).toEqual({ status: 'duplicate' });
+    expect(verdicts[40]).toEqual({ status: 'duplicate', response: null });
     expect([verdicts[41], verdicts[42]]).toEqual(expect.arrayContaining([{ status: 'committed', version: 2 }, { status: 'conflict' }]));
     expect(verdicts[43]).toBe('rejected');
 

@@ -1,6 +1,6 @@
 /**
  * POST /api/messages on the one restify server. Order of checks: the body is a well-formed activity (else 400, from
- * us), the request is authenticated (else 401), then the CloudAdapter runs the turn. Nothing the sender controls can
+ * us), the request is authenticated (else 401), then the bot runs the turn. Nothing the sender controls can
  * turn into a 500 with an SDK message in it.
  */
 import type restify from 'restify';
@@ -75,17 +75,12 @@ export function mountTeams(server: restify.Server, deps: TeamsDeps): TeamsBot {
       if (r.body === undefined) res.send(r.status);
       else res.send(r.status, r.body);
     };
-    let failure: unknown = null;
-    // processActivityDirect wraps a thrown error in one whose message holds the stack; catch it ourselves instead.
-    await connection.adapter.processActivityDirect(auth, activity as unknown as Activity, async (context) => {
-      try {
-        await bot.onTurn(context, activity, respond);
-      } catch (e) {
-        failure = e;
-      }
-    });
-    if (failure !== null) {
-      log.error({ route: TEAMS_ROUTE, activity: activity.id, conversation: activity.conversation.id, err: describeError(failure) }, 'teams: turn failed');
+    // The turn runs on the authenticated activity directly: it needs no SDK turn context, since everything the bot
+    // says goes through the outbox (teams-deliverer), not through a context's sendActivity.
+    try {
+      await bot.onTurn(activity, respond);
+    } catch (e) {
+      log.error({ route: TEAMS_ROUTE, activity: activity.id, conversation: activity.conversation.id, err: describeError(e) }, 'teams: turn failed');
       respond({ status: 500, body: { error: 'internal_error', message: 'Something went wrong on our side. Please try again.' } });
       return;
     }

@@ -3,9 +3,9 @@
  * render the result as Adaptive Cards. Views, answers and summaries only ever go to a personal (1:1) chat; a channel
  * or group chat gets a pointer card and nothing else.
  */
-import { CardFactory, MessageFactory, type ConversationParameters, type TurnContext } from 'botbuilder';
+import type { ConversationParameters } from 'botbuilder';
 import type { Logger } from 'pino';
-import type { ConversationService, TurnOutcome, TurnRequest } from '../../conversation/conversation-service';
+import type { ConversationService, JudgedTurn, ReplyMessage, TurnOutcome, TurnRequest } from '../../conversation/conversation-service';
 import { answerLabel, commandOf, type Input, type Notice, type StepResult } from '../../engine';
 import {
   answeredCard,
@@ -19,6 +19,7 @@ import {
 } from './cards';
 import { addressOf, executeData, messageText, scopeOf, tenantOf, userIdOf, type TeamsActivity, type TeamsAddress } from './teams-activity';
 import type { TeamsConnection } from './teams-connection';
+import { sendCard, updateCard } from './teams-reply';
 
 export interface TeamsBotDeps {
   connection: TeamsConnection;
@@ -36,15 +37,13 @@ export interface HttpReply {
 }
 
 /** What a card click leads to: shared by Action.Execute (invoke) and Action.Submit (message) clicks. */
-interface ClickOutcome {
+export interface ClickOutcome {
   /** Replaces the clicked card (answered, refreshed with an error, or a polite notice). */
   replace?: AdaptiveCard;
   /** When the card stays as it is: a short confirmation (Teams shows it under the card for Execute). */
   toast?: string;
   /** New messages, sent after the click is answered. */
   send: AdaptiveCard[];
-  /** A redelivery: an invoke must still be answered, a message gets nothing. */
-  duplicate?: boolean;
 }
 
 const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
@@ -60,10 +59,6 @@ const NO_PRIVATE_CHAT: Notice = {
   lines: ['Open a chat with me from the Apps list in Teams, then say "start".'],
 };
 
-/** The message that carries one card. */
-export function cardMessage(card: AdaptiveCard) {
-  return MessageFactory.attachment(CardFactory.adaptiveCard(card));
-}
 
 
 /** Names never reach the store: the manager sees the sender's Teams id, which they can look up in their directory. */
@@ -79,23 +74,24 @@ export function describeError(e: unknown): string {
   return [e.name, typeof status === 'number' ? status : null, typeof code === 'string' && /^[\w.-]{1,60}$/.test(code) ? code : null].filter((x) => x !== null).join(' ');
 }
 
-/** The turn logic, run by the CloudAdapter once the request is authenticated. */
+/** The turn logic, run once the request is authenticated. */
 export class TeamsBot {
   constructor(private readonly deps: TeamsBotDeps) {}
 
   /**
-   * Handles one activity. `respond` answers the HTTP request: an invoke is answered as soon as its card is known, so
-   * a slow send of the next message cannot make Teams time the click out. Other activities get 200 once done.
+   * Handles one activity. `respond` answers the HTTP request once the turn is stored: for an invoke with the card
+   * that replaces the clicked one, otherwise 200. What the bot says goes to the outbox with the turn and is sent
+   * after it (see ConversationService), so a failed or slow send is retried and never holds the request.
    */
-  async onTurn(context: TurnContext, activity: TeamsActivity, respond: (reply: HttpReply) => void): Promise<void> {
+  async onTurn(activity: TeamsActivity, respond: (reply: HttpReply) => void): Promise<void> {
     if (activity.type === 'message') {
-      if (scopeOf(activity) === 'shared') await this.pointToPrivateChat(context, activity);
-      else await this.onPersonalMessage(context, activity);
+      if (scopeOf(activity) === 'shared') await this.pointToPrivateChat(activity);
+      else await this.onPersonalMessage(activity);
       respond({ status: 200 });
       return;
     }
     if (activity.type === 'invoke' && activity.name === 'adaptiveCard/action') {
-      await this.onExecute(context, activity, respond);
+      await this.onExecute(activity, respond);
       return;
     }
     // conversationUpdate, installationUpdate, typing, reactions, other invokes: nothing to do.
@@ -106,7 +102,7 @@ export class TeamsBot {
     return this.deps.clock().toISOString();
   }
 
-  private request(activity: TeamsActivity, input: TurnRequest['input']): TurnRequest {
+  private request(activity: TeamsActivity, input: TurnRequest['input'], reply: TurnRequest['reply']): TurnRequest {
     return {
       conversationId: `teams:${activity.conversation.id}`,
       channel: 'teams',
@@ -115,6 +111,7 @@ export class TeamsBot {
       inboundKey: `teams:${activity.id}`,
       input,
       now: this.now(),
+      reply,
     };
   }
 
@@ -124,22 +121,23 @@ export class TeamsBot {
     return outcome;
   }
 
-  private async onPersonalMessage(context: TurnContext, activity: TeamsActivity): Promise<void> {
+  private async onPersonalMessage(activity: TeamsActivity): Promise<void> {
     if (activity.value !== undefined && activity.value !== null) {
       const action = parseCardAction(activity.value);
       if (action) {
-        await this.onSubmit(context, activity, action);
+        await this.onSubmit(activity, action);
         return;
       }
     }
     const text = messageText(activity);
-    const outcome = await this.handle(this.request(activity, text ? { type: 'text', text } : { type: 'open' }));
-    if (outcome.status === 'duplicate') return;
-    await this.send(context, [viewCard(outcome.result.view, outcome.result.notice)], activity);
+    const address = addressOf(activity);
+    await this.handle(
+      this.request(activity, text ? { type: 'text', text } : { type: 'open' }, ({ result }) => ({ messages: [{ payload: sendCard(address, viewCard(result.view, result.notice)) }] })),
+    );
   }
 
   /** Action.Execute: the invoke response replaces the clicked card; the next view follows as a new message. */
-  private async onExecute(context: TurnContext, activity: TeamsActivity, respond: (reply: HttpReply) => void): Promise<void> {
+  private async onExecute(activity: TeamsActivity, respond: (reply: HttpReply) => void): Promise<void> {
     if (scopeOf(activity) === 'shared') {
       respond(messageResponse(NOT_HERE.title));
       return;
@@ -151,63 +149,47 @@ export class TeamsBot {
       respond({ status: 200, body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'That button is not one of mine.' } } });
       return;
     }
-    const outcome = await this.click(activity, action);
-    respond(outcome.replace ? cardResponse(outcome.replace) : messageResponse(outcome.toast ?? 'Done.'));
-    await this.send(context, outcome.send, activity);
+    this.deps.log.info({ activity: activity.id, conversation: activity.conversation.id, verb: action.verb }, 'teams: card action');
+    if (action.verb === 'acknowledge') {
+      const ack = await this.acknowledge(activity, action.notification);
+      respond(ack.replace ? cardResponse(ack.replace) : messageResponse(ack.toast ?? 'Done.'));
+      return;
+    }
+    const address = addressOf(activity);
+    const outcome = await this.handle(
+      this.request(activity, inputOf(action), (turn) => {
+        const click = judgeClick(action, turn);
+        return {
+          response: click.replace ? cardResponse(click.replace) : messageResponse(click.toast ?? 'Done.'),
+          messages: click.send.map((card) => ({ payload: sendCard(address, card) })),
+        };
+      }),
+    );
+    // A redelivered click gets the answer the first one got, so the card shows what was recorded.
+    respond((outcome.response as HttpReply | null) ?? duplicateResponse(action));
   }
 
   /** Action.Submit (the fallback for clients without Universal Actions): same outcome, the old card is updated by id. */
-  private async onSubmit(context: TurnContext, activity: TeamsActivity, action: CardAction): Promise<void> {
-    const outcome = await this.click(activity, action);
-    if (outcome.duplicate) return;
-    if (outcome.replace) {
-      const updated = activity.replyToId ? await this.update(context, activity, activity.replyToId, outcome.replace) : false;
-      if (!updated) outcome.send.unshift(outcome.replace);
-    } else if (outcome.send.length === 0 && outcome.toast) {
-      outcome.send.push(noticeCard({ kind: 'info', title: outcome.toast, lines: [] }));
+  private async onSubmit(activity: TeamsActivity, action: CardAction): Promise<void> {
+    this.deps.log.info({ activity: activity.id, conversation: activity.conversation.id, verb: action.verb }, 'teams: card action');
+    const address = addressOf(activity);
+    if (action.verb === 'acknowledge') {
+      const ack = await this.acknowledge(activity, action.notification);
+      const card = ack.replace ?? noticeCard({ kind: 'info', title: ack.toast ?? 'Done.', lines: [] });
+      const payload = ack.replace && activity.replyToId ? updateCard(address, activity.replyToId, card) : sendCard(address, card);
+      await this.deps.conversations.sendOutsideTurn({ conversationId: `teams:${activity.conversation.id}`, channel: 'teams', recipient: userIdOf(activity.from), messages: [{ payload }], now: this.now() });
+      return;
     }
-    await this.send(context, outcome.send, activity);
-  }
-
-  private async click(activity: TeamsActivity, action: CardAction): Promise<ClickOutcome> {
-    const { log } = this.deps;
-    log.info({ activity: activity.id, conversation: activity.conversation.id, verb: action.verb }, 'teams: card action');
-    switch (action.verb) {
-      case 'answer':
-        return this.answer(activity, action.ref, action.value);
-      case 'command': {
-        const outcome = await this.handle(this.request(activity, { type: 'command', command: action.command }));
-        if (outcome.status === 'duplicate') return { toast: 'Already done.', send: [], duplicate: true };
-        return { toast: outcome.result.notice?.title ?? 'Done.', send: [viewCard(outcome.result.view, outcome.result.notice)] };
-      }
-      case 'send-summary': {
-        const input: Input = { type: 'send-summary', ref: action.ref, manager: { id: action.manager } };
-        const outcome = await this.handle(this.request(activity, input));
-        if (outcome.status === 'duplicate') return { toast: 'Already sent.', send: [], duplicate: true };
-        const { result } = outcome;
-        const notice = result.notice ?? { kind: result.error ? 'error' : 'info', title: result.error?.message ?? 'Done.', lines: [] };
-        // An error (an old outcome card, no outcome yet) leaves the card alone and says why; a click that started a
-        // new conversation (the old one was removed) also shows where to start.
-        if (result.error) return { toast: notice.title, send: outcome.isNew ? [viewCard(result.view, notice)] : [] };
-        return { toast: notice.title, send: [noticeCard(notice)] };
-      }
-      case 'acknowledge':
-        return this.acknowledge(activity, action.notification);
-    }
-  }
-
-  private async answer(activity: TeamsActivity, ref: string, value: string | string[]): Promise<ClickOutcome> {
-    const outcome = await this.handle(this.request(activity, { type: 'answer', ref, value }));
-    if (outcome.status === 'duplicate') return { replace: noticeCard(ALREADY_ANSWERED), send: [], duplicate: true };
-    const { result } = outcome;
-    // A click on a card of a conversation that no longer exists (removed after SESSION_TTL_DAYS) started a new one.
-    if (outcome.isNew) return { replace: noticeCard(result.notice ?? ALREADY_ANSWERED), send: [viewCard(result.view)] };
-    if (result.error?.code === 'stale_answer') return { replace: noticeCard(ALREADY_ANSWERED), send: [] };
-    if (result.error) return { replace: viewCard(result.view, result.notice ?? errorNotice(result)), send: [] };
-    // The view the click was judged against becomes the answered card.
-    const previous = outcome.previous?.ref === ref ? outcome.previous : null;
-    const replace = previous ? answeredCard(previous, answerLabel(previous, value)) : noticeCard({ kind: 'info', title: 'Answer recorded.', lines: [] });
-    return { replace, send: [viewCard(result.view, result.notice)] };
+    await this.handle(
+      this.request(activity, inputOf(action), (turn) => {
+        const click = judgeClick(action, turn);
+        const messages: ReplyMessage[] = [];
+        if (click.replace) messages.push({ payload: activity.replyToId ? updateCard(address, activity.replyToId, click.replace) : sendCard(address, click.replace) });
+        else if (click.send.length === 0 && click.toast) messages.push({ payload: sendCard(address, noticeCard({ kind: 'info', title: click.toast, lines: [] })) });
+        for (const card of click.send) messages.push({ payload: sendCard(address, card) });
+        return { messages };
+      }),
+    );
   }
 
   private async acknowledge(activity: TeamsActivity, notificationId: string): Promise<ClickOutcome> {
@@ -226,14 +208,23 @@ export class TeamsBot {
   }
 
   /**
-   * A mention in a channel or group chat: open a 1:1 chat with the person, start (or show) the procedure there, then
-   * say so in the thread with the pointer card, which names nothing about the child.
+   * A mention in a channel or group chat: open a 1:1 chat with the person, start (or show) the procedure there, and
+   * say so in the thread with the pointer card, which names nothing about the child. Both messages are the turn's.
    */
-  private async pointToPrivateChat(context: TurnContext, activity: TeamsActivity): Promise<void> {
+  private async pointToPrivateChat(activity: TeamsActivity): Promise<void> {
     const { connection, log } = this.deps;
+    const here = addressOf(activity);
     const tenantId = tenantOf(activity);
+    const noPrivateChat = () =>
+      this.deps.conversations.sendOutsideTurn({
+        conversationId: `teams:${activity.conversation.id}`,
+        channel: 'teams',
+        recipient: userIdOf(activity.from),
+        messages: [{ payload: sendCard(here, noticeCard(NO_PRIVATE_CHAT), activity.id) }],
+        now: this.now(),
+      });
     if (!tenantId) {
-      await this.send(context, [noticeCard(NO_PRIVATE_CHAT)], activity);
+      await noPrivateChat();
       return;
     }
     const parameters: ConversationParameters = {
@@ -243,62 +234,87 @@ export class TeamsBot {
       tenantId,
       channelData: { tenant: { id: tenantId } },
     };
-    let duplicate = false;
+    let personalId: string;
     try {
-      await connection.adapter.createConversationAsync(connection.appId, activity.channelId, activity.serviceUrl, connection.audience, parameters, async (personal) => {
-        const address: TeamsAddress = {
-          channelId: activity.channelId,
-          serviceUrl: activity.serviceUrl,
-          tenantId,
-          conversation: { id: personal.activity.conversation.id, conversationType: 'personal', tenantId },
-          bot: { id: activity.recipient.id },
-          user: { id: activity.from.id, ...(activity.from.aadObjectId !== undefined && { aadObjectId: activity.from.aadObjectId }) },
-        };
-        const outcome = await this.handle({
-          conversationId: `teams:${address.conversation.id}`,
-          channel: 'teams',
-          userId: userIdOf(activity.from),
-          address,
-          inboundKey: `teams:${activity.id}`,
-          // Only an emergency is acted on from what was said in the channel; anything else opens where they are.
-          input: commandOf(messageText(activity)) === 'emergency' ? { type: 'command', command: 'emergency' } : { type: 'open' },
-          now: this.now(),
-        });
-        if (outcome.status === 'duplicate') {
-          duplicate = true;
-          return;
-        }
-        await personal.sendActivity(cardMessage(viewCard(outcome.result.view, outcome.result.notice)));
-      });
+      personalId = await connection.outbound.createConversation(activity.serviceUrl, parameters);
     } catch (e) {
       log.warn({ activity: activity.id, conversation: activity.conversation.id, err: describeError(e) }, 'teams: could not open a private chat');
-      await this.send(context, [noticeCard(NO_PRIVATE_CHAT)], activity);
+      await noPrivateChat();
       return;
     }
-    if (!duplicate) await this.send(context, [channelPointerCard()], activity);
+    const address: TeamsAddress = {
+      channelId: activity.channelId,
+      serviceUrl: activity.serviceUrl,
+      tenantId,
+      conversation: { id: personalId, conversationType: 'personal', tenantId },
+      bot: { id: activity.recipient.id },
+      user: { id: activity.from.id, ...(activity.from.aadObjectId !== undefined && { aadObjectId: activity.from.aadObjectId }) },
+    };
+    await this.handle({
+      conversationId: `teams:${personalId}`,
+      channel: 'teams',
+      userId: userIdOf(activity.from),
+      address,
+      inboundKey: `teams:${activity.id}`,
+      // Only an emergency is acted on from what was said in the channel; anything else opens where they are.
+      input: commandOf(messageText(activity)) === 'emergency' ? { type: 'command', command: 'emergency' } : { type: 'open' },
+      now: this.now(),
+      reply: ({ result }) => ({
+        messages: [
+          { payload: sendCard(address, viewCard(result.view, result.notice)) },
+          { payload: sendCard(here, channelPointerCard(), activity.id), lane: `teams:${activity.conversation.id}` },
+        ],
+      }),
+    });
   }
+}
 
-  /** Sends cards in order; once the turn is stored a failed send is logged, not retried (a redelivery is a duplicate). */
-  private async send(context: TurnContext, cards: AdaptiveCard[], activity: TeamsActivity): Promise<void> {
-    for (const card of cards) {
-      try {
-        await context.sendActivity(cardMessage(card));
-      } catch (e) {
-        this.deps.log.error({ activity: activity.id, conversation: activity.conversation.id, err: describeError(e) }, 'teams: reply failed');
-        return;
+/** The conversation input of a card click (acknowledge is not a turn). */
+function inputOf(action: Exclude<CardAction, { verb: 'acknowledge' }>): Input {
+  switch (action.verb) {
+    case 'answer':
+      return { type: 'answer', ref: action.ref, value: action.value };
+    case 'command':
+      return { type: 'command', command: action.command };
+    case 'send-summary':
+      return { type: 'send-summary', ref: action.ref, manager: { id: action.manager } };
+  }
+}
+
+/** What a click's turn leads to: shared by Action.Execute (invoke) and Action.Submit (message) clicks. Pure. */
+export function judgeClick(action: Exclude<CardAction, { verb: 'acknowledge' }>, turn: JudgedTurn): ClickOutcome {
+  const { result } = turn;
+  switch (action.verb) {
+    case 'answer': {
+      // A click on a card of a conversation that no longer exists (removed after SESSION_TTL_DAYS) started a new one.
+      if (turn.isNew) return { replace: noticeCard(result.notice ?? ALREADY_ANSWERED), send: [viewCard(result.view)] };
+      if (result.error?.code === 'stale_answer') {
+        // Two clicks on one card: the card shows the answer that was recorded, whichever click lost.
+        const { recorded } = turn;
+        return { replace: recorded ? answeredCard(recorded.view, answerLabel(recorded.view, recorded.value)) : noticeCard(ALREADY_ANSWERED), send: [] };
       }
+      if (result.error) return { replace: viewCard(result.view, result.notice ?? errorNotice(result)), send: [] };
+      // The view the click was judged against becomes the answered card.
+      const previous = turn.previous?.ref === action.ref ? turn.previous : null;
+      const replace = previous ? answeredCard(previous, answerLabel(previous, action.value)) : noticeCard({ kind: 'info', title: 'Answer recorded.', lines: [] });
+      return { replace, send: [viewCard(result.view, result.notice)] };
+    }
+    case 'command':
+      return { toast: result.notice?.title ?? 'Done.', send: [viewCard(result.view, result.notice)] };
+    case 'send-summary': {
+      const notice = result.notice ?? { kind: result.error ? 'error' : 'info', title: result.error?.message ?? 'Done.', lines: [] };
+      // An error (an old outcome card, no outcome yet) leaves the card alone and says why; a click that started a
+      // new conversation (the old one was removed) also shows where to start.
+      if (result.error) return { toast: notice.title, send: turn.isNew ? [viewCard(result.view, notice)] : [] };
+      return { toast: notice.title, send: [noticeCard(notice)] };
     }
   }
+}
 
-  private async update(context: TurnContext, activity: TeamsActivity, id: string, card: AdaptiveCard): Promise<boolean> {
-    try {
-      await context.updateActivity({ ...cardMessage(card), id, type: 'message' });
-      return true;
-    } catch (e) {
-      this.deps.log.warn({ activity: activity.id, conversation: activity.conversation.id, err: describeError(e) }, 'teams: card update failed');
-      return false;
-    }
-  }
+/** A redelivered click whose first answer is no longer kept. */
+function duplicateResponse(action: CardAction): HttpReply {
+  if (action.verb === 'answer') return cardResponse(noticeCard(ALREADY_ANSWERED));
+  return messageResponse(action.verb === 'send-summary' ? 'Already sent.' : 'Already done.');
 }
 
 function errorNotice(result: StepResult): Notice {

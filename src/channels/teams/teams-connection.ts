@@ -4,7 +4,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConversationParameters } from 'botbuilder';
 
 export interface TeamsSettings {
   /** Empty or unset: inbound requests are NOT authenticated and outbound calls carry no token (local tools only). */
@@ -17,9 +17,27 @@ export interface TeamsSettings {
 /** What authenticating one request yields: the caller's claims and a factory for outbound connector clients. */
 export type AuthenticateRequestResult = Awaited<ReturnType<ConfigurationBotFrameworkAuthentication['authenticateRequest']>>;
 
+/** Where an outbound activity goes: the channel service and the conversation. */
+export interface ConnectorTarget {
+  serviceUrl: string;
+  conversationId: string;
+}
+
+/**
+ * Everything the bot says on Teams, with its own credentials: opening a 1:1 chat, posting into a conversation and
+ * replacing a posted card. Failures reject with a RestError-shaped error (statusCode, code, response.headers).
+ */
+export interface ConnectorOutbound {
+  createConversation(serviceUrl: string, parameters: ConversationParameters): Promise<string>;
+  /** Posts into the conversation; with `replyToId`, as a reply to that activity (Conversations.replyToActivity). */
+  send(target: ConnectorTarget, activity: Record<string, unknown>, replyToId?: string): Promise<string | null>;
+  update(target: ConnectorTarget, activityId: string, activity: Record<string, unknown>): Promise<void>;
+}
+
 export interface TeamsConnection {
   adapter: CloudAdapter;
   auth: ConfigurationBotFrameworkAuthentication;
+  outbound: ConnectorOutbound;
   /** The bot's app id ('' when authentication is off). */
   appId: string;
   authenticated: boolean;
@@ -64,8 +82,11 @@ export class ConnectorReplyError extends Error {
 
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
-/** POSTs JSON with the client's own credentials (they add the bearer token when the bot has an app id). */
-async function postJson(client: ConnectorClient, url: URL, body: unknown): Promise<unknown> {
+/** How long one call to the Bot Connector may take; the outbox retries one that timed out. */
+export const CONNECTOR_TIMEOUT_MS = 15_000;
+
+/** Sends JSON with the client's own credentials (they add the bearer token when the bot has an app id). */
+async function sendJson(client: ConnectorClient, method: 'POST' | 'PUT', url: URL, body: unknown): Promise<unknown> {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   const signable = { headers: { set: (name: string, value: string) => void (headers[name.toLowerCase()] = value), get: (name: string) => headers[name.toLowerCase()] } };
   await client.credentials.signRequest(signable as unknown as Parameters<ConnectorClient['credentials']['signRequest']>[0]);
@@ -74,7 +95,7 @@ async function postJson(client: ConnectorClient, url: URL, body: unknown): Promi
   return new Promise((resolve, reject) => {
     const req = (https ? httpsRequest : httpRequest)(
       url,
-      { method: 'POST', agent: https ? agents.https : agents.http, headers: { ...headers, 'content-length': String(Buffer.byteLength(payload)) }, timeout: 30000 },
+      { method, agent: https ? agents.https : agents.http, headers: { ...headers, 'content-length': String(Buffer.byteLength(payload)) }, timeout: CONNECTOR_TIMEOUT_MS },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -100,7 +121,7 @@ async function postJson(client: ConnectorClient, url: URL, body: unknown): Promi
         });
       },
     );
-    req.on('timeout', () => req.destroy(new Error('Bot Connector did not answer in 30 s')));
+    req.on('timeout', () => req.destroy(new Error(`Bot Connector did not answer in ${CONNECTOR_TIMEOUT_MS / 1000} s`)));
     req.on('error', reject);
     req.end(payload);
   });
@@ -117,7 +138,7 @@ function withLeanReplies(client: ConnectorClient): ConnectorClient {
   const root = base.endsWith('/') ? base : `${base}/`;
   const reply = async (conversationId: string, activityId: string, activity: unknown) => {
     const url = new URL(`v3/conversations/${encodeURIComponent(conversationId)}/activities/${encodeURIComponent(activityId)}`, root);
-    return ((await postJson(client, url, activity)) ?? {}) as { id?: string };
+    return ((await sendJson(client, 'POST', url, activity)) ?? {}) as { id?: string };
   };
   client.conversations.replyToActivity = reply as unknown as ConnectorClient['conversations']['replyToActivity'];
   return client;
@@ -160,6 +181,46 @@ class ReusingAuthentication extends ConfigurationBotFrameworkAuthentication {
   }
 }
 
+/** The adapter, with the bot's own identity for outbound calls made outside a turn (the SDK keeps it protected). */
+class TeamsAdapter extends CloudAdapter {
+  botIdentity(appId: string): ClaimsIdentity {
+    return this.createClaimsIdentity(appId);
+  }
+}
+
+const conversationUrl = (root: string, conversationId: string, rest = '') => new URL(`v3/conversations/${encodeURIComponent(conversationId)}/activities${rest}`, root);
+
+/**
+ * The outbound calls as plain JSON over the reused connector clients (the same URLs, bodies and bearer tokens the
+ * SDK sends), so no turn context or SDK pipeline is built for a message.
+ */
+function outboundOf(adapter: TeamsAdapter, auth: ConfigurationBotFrameworkAuthentication, appId: string, audience: string): ConnectorOutbound {
+  const clientFor = async (serviceUrl: string) => {
+    const identity = adapter.botIdentity(appId);
+    const client = await auth.createConnectorFactory(identity).create(serviceUrl, audience);
+    const base = (client as unknown as { baseUri?: string }).baseUri ?? serviceUrl;
+    return { client, root: base.endsWith('/') ? base : `${base}/` };
+  };
+  return {
+    async createConversation(serviceUrl, parameters) {
+      const { client, root } = await clientFor(serviceUrl);
+      const created = (await sendJson(client, 'POST', new URL('v3/conversations', root), parameters)) as { id?: unknown } | undefined;
+      if (typeof created?.id !== 'string' || created.id === '') throw new Error('Bot Connector created a conversation without an id');
+      return created.id;
+    },
+    async send(target, activity, replyToId) {
+      const { client, root } = await clientFor(target.serviceUrl);
+      const url = conversationUrl(root, target.conversationId, replyToId === undefined ? '' : `/${encodeURIComponent(replyToId)}`);
+      const sent = (await sendJson(client, 'POST', url, replyToId === undefined ? activity : { ...activity, replyToId })) as { id?: unknown } | undefined;
+      return typeof sent?.id === 'string' ? sent.id : null;
+    },
+    async update(target, activityId, activity) {
+      const { client, root } = await clientFor(target.serviceUrl);
+      await sendJson(client, 'PUT', conversationUrl(root, target.conversationId, `/${encodeURIComponent(activityId)}`), { ...activity, id: activityId });
+    },
+  };
+}
+
 export function connectTeams(settings: TeamsSettings): TeamsConnection {
   const appId = settings.appId?.trim() ?? '';
   const auth = new ReusingAuthentication({
@@ -169,5 +230,6 @@ export function connectTeams(settings: TeamsSettings): TeamsConnection {
     MicrosoftAppType: appId ? settings.appType : 'MultiTenant',
     MicrosoftAppTenantId: settings.tenantId ?? '',
   });
-  return { adapter: new CloudAdapter(auth), auth, appId, authenticated: appId !== '', audience: BOT_FRAMEWORK_SCOPE };
+  const adapter = new TeamsAdapter(auth);
+  return { adapter, auth, outbound: outboundOf(adapter, auth, appId, BOT_FRAMEWORK_SCOPE), appId, authenticated: appId !== '', audience: BOT_FRAMEWORK_SCOPE };
 }

@@ -1,8 +1,9 @@
 /**
- * Delivers outbox rows on Teams: the risk summary to a manager (in a 1:1 chat the bot opens), and to the sender the
- * acknowledgement or the news that the summary could not be delivered.
+ * Delivers outbox rows on Teams: a turn's replies (cards posted, or a clicked card replaced), the risk summary to a
+ * manager (in a 1:1 chat the bot opens), and to the sender the acknowledgement or the news that the summary could
+ * not be delivered.
  */
-import type { ConversationParameters, ConversationReference, TurnContext } from 'botbuilder';
+import type { ConversationParameters } from 'botbuilder';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ConversationService } from '../../conversation/conversation-service';
@@ -11,8 +12,9 @@ import type { OutboxRow } from '../../store/types';
 import { AcknowledgedPayload, ManagerPayload, SenderPayload } from '../../conversation/outbox-payloads';
 import { managerSummaryCard, senderCard, type AdaptiveCard } from './cards';
 import { TeamsAddress } from './teams-activity';
-import { cardMessage, describeError, raisedByOf } from './teams-bot';
+import { describeError, raisedByOf } from './teams-bot';
 import type { TeamsConnection } from './teams-connection';
+import { cardActivity, TeamsReply } from './teams-reply';
 
 type Failure = Extract<DeliveryResult, { ok: false }>;
 
@@ -61,6 +63,9 @@ export class TeamsDeliverer implements Deliverer {
   async deliver(row: OutboxRow): Promise<DeliveryResult> {
     try {
       switch (row.kind) {
+        case 'reply':
+          await this.reply(TeamsReply.parse(row.payload));
+          break;
         case 'notify-manager':
           await this.toManager(row);
           break;
@@ -89,6 +94,27 @@ export class TeamsDeliverer implements Deliverer {
     }
   }
 
+  /**
+   * A card posted, or a clicked card replaced. A card that can no longer be replaced (a 4xx that no retry helps:
+   * deleted, too old) is posted as a new message instead, so the answer is still shown.
+   */
+  private async reply(reply: TeamsReply): Promise<void> {
+    const { outbound } = this.connection;
+    const target = { serviceUrl: reply.address.serviceUrl, conversationId: reply.address.conversation.id };
+    const activity = cardActivity(reply.address, reply.card);
+    if (reply.op === 'send') {
+      await outbound.send(target, activity, reply.replyToId);
+      return;
+    }
+    try {
+      await outbound.update(target, reply.activityId, activity);
+    } catch (e) {
+      if (!reply.orSend || connectorFailure(e).retryable) throw e;
+      this.log.warn({ err: describeError(e) }, 'teams: card could not be replaced; posting it instead');
+      await outbound.send(target, activity);
+    }
+  }
+
   /** Opens (or reopens: Teams returns the existing one) a 1:1 chat with the manager, reached through the sender's tenant. */
   private async toManager(row: OutboxRow): Promise<void> {
     const p = ManagerPayload.parse(row.payload);
@@ -103,25 +129,19 @@ export class TeamsDeliverer implements Deliverer {
       channelData: { tenant: { id: tenantId } },
     };
     const card = managerSummaryCard(p.summary, row.id, raisedByOf(p.sender.userId), p.raisedAt);
-    const { adapter, appId, audience } = this.connection;
-    await adapter.createConversationAsync(appId, address.channelId, address.serviceUrl, audience, parameters, async (context: TurnContext) => {
-      await context.sendActivity(cardMessage(card));
-    });
+    const { outbound } = this.connection;
+    const conversationId = await outbound.createConversation(address.serviceUrl, parameters);
+    const manager: TeamsAddress = {
+      ...address,
+      conversation: { id: conversationId, conversationType: 'personal', tenantId },
+      user: { id: row.recipient },
+    };
+    await outbound.send({ serviceUrl: address.serviceUrl, conversationId }, cardActivity(manager, card));
   }
 
   private async toSender(rawAddress: unknown, card: AdaptiveCard): Promise<void> {
     const address = parseAddress(rawAddress);
-    const reference: Partial<ConversationReference> = {
-      channelId: address.channelId,
-      serviceUrl: address.serviceUrl,
-      conversation: { ...address.conversation, isGroup: address.conversation.isGroup ?? false, name: '', conversationType: address.conversation.conversationType ?? 'personal' },
-      bot: { id: address.bot.id, name: '' },
-      user: { ...address.user, name: '' },
-    };
-    const { adapter, appId, audience } = this.connection;
-    await adapter.continueConversationAsync(appId, reference, audience, async (context: TurnContext) => {
-      await context.sendActivity(cardMessage(card));
-    });
+    await this.connection.outbound.send({ serviceUrl: address.serviceUrl, conversationId: address.conversation.id }, cardActivity(address, card));
   }
 }
 

@@ -269,6 +269,7 @@ export async function startTeams(options: TeamsHarnessOptions = {}) {
   const server: Server = createServer({ engine, conversations, log, clock, webChat: false, storeDialect: store.dialect, onQueued: () => queued++, teams });
   mountTeams(server, { connection, conversations, log, clock, onQueued: () => queued++ });
   const dispatcher = new OutboxDispatcher(store, { teams: new TeamsDeliverer(connection, conversations, log) }, log, { worker: 'test-worker', clock, baseDelayMs: 1000 });
+  conversations.attach(dispatcher);
   await new Promise<void>((resolve) => {
     server.listen(0, '127.0.0.1', () => resolve());
   });
@@ -282,6 +283,9 @@ export async function startTeams(options: TeamsHarnessOptions = {}) {
       body: typeof activity === 'string' ? activity : JSON.stringify(activity),
     });
     const text = await res.text();
+    // The turn's messages are sent from the outbox after the request is answered: a test reads the connector once
+    // they are (a retry scheduled for later is not waited for).
+    await dispatcher.idle();
     return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
   };
 

@@ -107,24 +107,33 @@ describe('Teams personal chat', () => {
     expect(answered).toContain(option!.label);
   });
 
-  it('answers a stale click politely, changing nothing and sending nothing else', async () => {
+  it('answers a second click on a just-answered card with the answer recorded, changing nothing and sending nothing else', async () => {
     await h.post(personalMessage('hi'));
     const first = await h.view(dm);
     await h.post(executeClick(clickData(first, 'no'), 'bot-msg-1'));
-    await eventually(() => connector.sentTo(dm).length === 2, 'the second view');
+    expect(connector.sentTo(dm)).toHaveLength(2);
     const stored = await h.store.getConversation(`teams:${dm}`);
     const requestsBefore = connector.requests.length;
 
+    // The other button of the same card (a double click, or two clicks racing): the card keeps what was recorded.
     const stale = await h.post(executeClick(clickData(first, 'yes'), 'bot-msg-1'));
     expect(stale.status).toBe(200);
     expect(stale.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
-    expect(JSON.stringify(stale.body?.value)).toContain('That question was already answered');
-    await new Promise((r) => setTimeout(r, 100));
+    const labels = first.kind === 'question' ? first.options : [];
+    expect(JSON.stringify(stale.body?.value)).toContain(`You answered: ${labels.find((o) => o.value === 'no')!.label}`);
+    expect(JSON.stringify(stale.body?.value)).not.toContain(labels.find((o) => o.value === 'yes')!.label);
+    // post() waits for the outbox to be idle: nothing was sent.
     expect(connector.requests.length).toBe(requestsBefore);
     const after = await h.store.getConversation(`teams:${dm}`);
     expect(after?.state).toEqual(stored?.state);
     const audit = await h.store.audit({ conversationId: `teams:${dm}` });
     expect(audit.at(-1)?.code).toBe('stale_answer');
+
+    // A card two questions back is only "already answered": its answer may have been changed since.
+    await h.post(personalMessage('1'));
+    const older = await h.post(executeClick(clickData(first, 'yes'), 'bot-msg-1'));
+    expect(JSON.stringify(older.body?.value)).toContain('That question was already answered');
+    expect(connector.requests.length).toBe(requestsBefore + 1);
   });
 
   it('starts afresh (saying so) when a card of a conversation that no longer exists is clicked', async () => {
@@ -147,7 +156,7 @@ describe('Teams personal chat', () => {
     expect(res.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     expect(JSON.stringify(res.body?.value)).toMatch(/case reference is the council/i);
     expect((await h.view(dm)).ref).toBe(view.ref);
-    await new Promise((r) => setTimeout(r, 100));
+    // post() waits for the outbox to be idle: nothing was sent.
     expect(connector.requests.length).toBe(before);
     // The typed name is neither stored nor echoed anywhere outside the card that already shows it.
     expect(JSON.stringify(await h.store.getConversation(`teams:${dm}`))).not.toContain('Jane');
@@ -167,11 +176,28 @@ describe('Teams personal chat', () => {
     cardOf(sent[1]!);
     expect((await h.view(dm)).ref).not.toBe(view.ref);
 
-    // The same old card clicked again (Submit): it becomes the polite notice, nothing else is sent.
+    // The same card clicked again with the other answer (Submit): the card keeps the answer that was recorded (the
+    // losing click's update must not overwrite the winner's), and nothing else is sent.
     const again = await h.post(submitClick(clickData(view, 'yes'), 'bot-msg-1'));
     expect(again.status).toBe(200);
     expect(connector.updates(dm)).toHaveLength(2);
-    expect(JSON.stringify(cardOf(connector.updates(dm)[1]!))).toContain('That question was already answered');
+    expect(cardOf(connector.updates(dm)[1]!)).toEqual(cardOf(connector.updates(dm)[0]!));
+    expect(connector.sentTo(dm)).toHaveLength(2);
+  });
+
+  it('two different Action.Submit clicks on one card at once: the card ends showing the answer that was recorded', async () => {
+    await h.post(personalMessage('hi'));
+    const view = await h.view(dm);
+    const [a, b] = await Promise.all([h.post(submitClick(clickData(view, 'no'), 'bot-msg-1')), h.post(submitClick(clickData(view, 'yes'), 'bot-msg-1'))]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const recorded = (await h.store.audit({ conversationId: `teams:${dm}` })).find((r) => r.code?.startsWith('answer:'))?.code?.slice('answer:'.length);
+    expect(['no', 'yes']).toContain(recorded);
+    const label = view.kind === 'question' ? view.options.find((o) => o.value === recorded)!.label : '';
+    const updates = connector.updates(dm);
+    expect(updates).toHaveLength(2);
+    // Both updates (the winner's and the loser's) show the recorded answer; whichever lands last, the card is right.
+    for (const u of updates) expect(JSON.stringify(cardOf(u))).toContain(`You answered: ${label}`);
+    // One next step, not two.
     expect(connector.sentTo(dm)).toHaveLength(2);
   });
 
@@ -187,8 +213,8 @@ describe('Teams personal chat', () => {
     await eventually(() => connector.sentTo(dm).length === 2, 'the next view');
     const second = await h.post(click);
     expect(first.body?.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(JSON.stringify(second.body?.value)).toContain('That question was already answered');
-    await new Promise((r) => setTimeout(r, 100));
+    // The redelivery gets the very answer the first delivery got (the answered card), and nothing is sent again.
+    expect(second.body).toEqual(first.body);
     expect(connector.sentTo(dm)).toHaveLength(2);
 
     // A redelivered Action.Submit message: no new message and no card update.

@@ -101,7 +101,7 @@ export class OutboxDispatcher {
    * lane's order. Never awaited by the turn, so sending holds no turn slot.
    */
   deliverNow(rows: OutboxRow[]): void {
-    for (const row of rows) this.inLane(row, true);
+    for (const row of rows) void this.inLane(row, true);
   }
 
   /** Resolves once every send this process has started is finished (tests, shutdown). */

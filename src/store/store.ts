@@ -420,10 +420,11 @@ export class KyselyStore implements Store {
       .where('o.status', '=', 'pending')
       .where('o.next_attempt_at', '<=', at)
       .where((eb) => eb.or([eb('o.locked_until', 'is', null), eb('o.locked_until', '<=', at)]))
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('outbox as p')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('outbox as p')
               .select('p.id')
               .whereRef('p.lane', '=', 'o.lane')
               .where('p.status', '=', 'pending')

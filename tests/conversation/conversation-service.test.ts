@@ -113,7 +113,7 @@ describe.each(backends('conversation'))('conversation service on %s', (_name, ba
     const once = await service.handle(request('web:c2', text('no'), 1, 'same-key'));
     const twice = await service.handle(request('web:c2', text('no'), 2, 'same-key'));
     expect(once.status).toBe('reply');
-    expect(twice).toEqual({ status: 'duplicate' });
+    expect(twice).toEqual({ status: 'duplicate', response: null });
     const stored = await store.getConversation('web:c2');
     expect(stored?.state.node).toBe('@area');
     expect(stored?.version).toBe(2);
@@ -158,7 +158,7 @@ describe.each(backends('conversation'))('conversation service on %s', (_name, ba
     const sent = await service.handle(request('web:c4', { type: 'send-summary', ref: last.result.view.ref, manager: { id: 'manager-1' } }, 20, 'send-1'));
     expect(sent.status).toBe('reply');
     const again = await service.handle(request('web:c4', { type: 'send-summary', ref: last.result.view.ref, manager: { id: 'manager-1' } }, 21, 'send-1'));
-    expect(again).toEqual({ status: 'duplicate' });
+    expect(again).toEqual({ status: 'duplicate', response: null });
 
     const delivered: OutboxRow[] = [];
     const deliverer: Deliverer = { deliver: (row) => (delivered.push(row), Promise.resolve({ ok: true })) };

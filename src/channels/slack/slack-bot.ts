@@ -4,9 +4,9 @@
  * with the bot. Views, answers and summaries only ever go to a DM; a channel gets an ephemeral pointer and nothing
  * else. Every handler acks first (Slack gives 3 s), except where the ack itself carries the answer.
  */
-import { App, LogLevel, type RespondFn } from '@slack/bolt';
+import { App, LogLevel } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { ConversationService, TurnOutcome, TurnRequest } from '../../conversation/conversation-service';
+import type { ConversationService, JudgedTurn, TurnOutcome, TurnRequest } from '../../conversation/conversation-service';
 import { answerLabel, commandOf, type ContactView, type Input, type Notice, type StepResult } from '../../engine';
 import {
   answeredMessage,
@@ -22,9 +22,9 @@ import {
   parseModalSubmission,
   viewMessage,
   type SlackAction,
-  type SlackMessage,
 } from './blocks';
-import { describeSlackError, platformError, sdkLogger, turnClientOptions, type WebClient } from './slack-client';
+import { describeSlackError, sdkLogger, turnClientOptions, type WebClient } from './slack-client';
+import { ephemeral, post, trustedResponseUrl, update, type SlackReply } from './slack-reply';
 import {
   conversationIdOf,
   personOf,
@@ -57,9 +57,6 @@ export interface SlackBotDeps {
   clock: () => Date;
   onQueued?: () => void;
 }
-
-/** A Block Kit message: the fallback text (notifications, screen readers) and, but for the pointer, blocks. */
-type Message = Pick<SlackMessage, 'text'> & Partial<Pick<SlackMessage, 'blocks'>>;
 
 /** Bolt's ack, whatever the request kind: an empty 200, or a body (a modal's response_action). */
 type Ack = (response?: Record<string, unknown>) => Promise<void>;
@@ -112,7 +109,11 @@ export class SlackBot {
     return this.deps.clock().toISOString();
   }
 
-  private async turn(person: SlackPerson, dmChannel: string | null, inboundKey: string, input: TurnRequest['input']): Promise<TurnOutcome> {
+  /**
+   * Runs a turn whose messages (`reply`, decided from the judged turn) are stored with it and sent by the outbox
+   * right after the commit, retried until Slack takes them.
+   */
+  private async turn(person: SlackPerson, dmChannel: string | null, inboundKey: string, input: TurnRequest['input'], reply: (turn: JudgedTurn) => SlackReply[], response?: (turn: JudgedTurn) => unknown): Promise<TurnOutcome> {
     const address: SlackAddress = { team: person.team, user: person.user, dmChannel };
     const outcome = await this.deps.conversations.handle({
       conversationId: conversationIdOf(person),
@@ -122,24 +123,38 @@ export class SlackBot {
       inboundKey,
       input,
       now: this.now(),
+      reply: (turn) => {
+        const answer = response?.(turn);
+        return { messages: reply(turn).map((payload) => ({ payload })), ...(answer !== undefined && { response: answer }) };
+      },
     });
     if (outcome.status === 'reply' && outcome.result.effects.some((e) => e.type === 'notify-manager')) this.deps.onQueued?.();
     return outcome;
   }
 
+  /** Messages that answer no turn (a click that opens nothing, an acknowledgement): through the outbox too. */
+  private say(person: SlackPerson, replies: SlackReply[], lane?: string): Promise<void> {
+    return this.deps.conversations.sendOutsideTurn({
+      conversationId: lane ?? conversationIdOf(person),
+      channel: 'slack',
+      recipient: userIdOf(person),
+      messages: replies.map((payload) => ({ payload })),
+      now: this.now(),
+    });
+  }
+
   // ---- Events ----
 
   /** A direct message to the bot: starts or continues the procedure there. */
-  async onDirectMessage(client: WebClient, inbound: Extract<Inbound, { kind: 'event' }>): Promise<void> {
+  async onDirectMessage(_client: WebClient, inbound: Extract<Inbound, { kind: 'event' }>): Promise<void> {
     const { event } = inbound;
     if (event.type !== 'message') return;
     // Only what a person typed in the bot's DM: not the bot's own posts, edits, joins or other subtypes.
     if (event.channel_type !== 'im' || event.subtype !== undefined || event.bot_id !== undefined || !event.user) return;
     const person = { team: inbound.team, user: event.user };
     const text = (event.text ?? '').trim();
-    const outcome = await this.turn(person, event.channel, inbound.key, text ? { type: 'text', text } : { type: 'open' });
-    if (outcome.status === 'duplicate') return;
-    await this.post(client, event.channel, viewMessage(outcome.result.view, outcome.result.notice));
+    const dm = event.channel;
+    await this.turn(person, dm, inbound.key, text ? { type: 'text', text } : { type: 'open' }, ({ result }) => [post(dm, viewMessage(result.view, result.notice))]);
   }
 
   /**
@@ -153,7 +168,7 @@ export class SlackBot {
     if (isDm(event.channel)) return;
     const person = { team: inbound.team, user: event.user };
     const command = commandOf(withoutMentions(event.text));
-    await this.continueInDm(client, person, inbound.key, command === 'emergency' ? { type: 'command', command } : { type: 'open' }, { channel: event.channel });
+    await this.continueInDm(client, person, inbound.key, command === 'emergency' ? { type: 'command', command } : { type: 'open' }, { channel: event.channel, responseUrl: null });
   }
 
   /** The App Home tab: the areas, their contacts and, if there is one, the conversation in progress. */
@@ -175,24 +190,24 @@ export class SlackBot {
    * `/cse`, `/cse toolkit`, `/cse contacts`, `/cse help` … In the bot's DM it is typed text; anywhere else the
    * person gets an ephemeral pointer there and the procedure (or the command) in their DM.
    */
-  async onCommand(client: WebClient, ack: Ack, respond: RespondFn | undefined, command: SlashCommand, key: string): Promise<void> {
+  async onCommand(client: WebClient, ack: Ack, command: SlashCommand, key: string): Promise<void> {
     await ack();
     const person = { team: command.team_id, user: command.user_id };
     const text = command.text.trim();
+    const responseUrl = trustedResponseUrl(command.response_url, this.deps.apiUrl);
     const dm = await this.openDm(client, person);
     if (!dm) {
-      await this.ephemeral(client, command.channel_id, person.user, noticeMessage(NO_PRIVATE_CHAT), respond);
+      await this.say(person, [ephemeral(command.channel_id, person.user, noticeMessage(NO_PRIVATE_CHAT), responseUrl)]);
       return;
     }
     if (command.channel_id === dm) {
-      const outcome = await this.turn(person, dm, key, text ? { type: 'text', text } : { type: 'open' });
-      if (outcome.status === 'reply') await this.post(client, dm, viewMessage(outcome.result.view, outcome.result.notice));
+      await this.turn(person, dm, key, text ? { type: 'text', text } : { type: 'open' }, ({ result }) => [post(dm, viewMessage(result.view, result.notice))]);
       return;
     }
     // Outside the DM only a command word is acted on (contacts, help, emergency …); other text is not an answer.
     const word = commandOf(text);
     const input: Input | { type: 'open' } = typeof word === 'string' ? { type: 'command', command: word } : { type: 'open' };
-    await this.continueInDm(client, person, key, input, { channel: command.channel_id, respond }, dm);
+    await this.continueInDm(client, person, key, input, { channel: command.channel_id, responseUrl }, dm);
   }
 
   // ---- Interactivity ----
@@ -226,7 +241,8 @@ export class SlackBot {
       case 'answer': {
         const dm = message?.channel ?? (await this.openDm(client, person));
         if (!dm) return;
-        await this.answer(client, person, dm, key, action.ref, action.value, message);
+        const { ref, value } = action;
+        await this.turn(person, dm, key, { type: 'answer', ref, value }, (turn) => afterAnswer(turn, person, dm, ref, value, message));
         return;
       }
       case 'command':
@@ -235,18 +251,18 @@ export class SlackBot {
         if (!dm) return;
         // Start (App Home) starts afresh; the Home's "Carry on" button is the resume command.
         const input: Input = { type: 'command', command: action.kind === 'start' ? 'restart' : action.command };
-        const outcome = await this.turn(person, dm, key, input);
-        if (outcome.status === 'reply') await this.post(client, dm, viewMessage(outcome.result.view, outcome.result.notice));
+        await this.turn(person, dm, key, input, ({ result }) => [post(dm, viewMessage(result.view, result.notice))]);
         return;
       }
       case 'send-summary': {
         const dm = message?.channel ?? (await this.openDm(client, person));
         if (!dm) return;
-        await this.sendSummary(client, person, dm, key, action.ref, action.manager);
+        const input: Input = { type: 'send-summary', ref: action.ref, manager: { id: userIdOf({ team: person.team, user: action.manager }) } };
+        await this.turn(person, dm, key, input, (turn) => summarySent(turn, person, dm));
         return;
       }
       case 'acknowledge':
-        await this.acknowledge(client, person, action.notification, message);
+        await this.acknowledge(person, action.notification, message);
         return;
     }
   }
@@ -274,65 +290,26 @@ export class SlackBot {
     const person = { team, user: payload.user.id };
     const origin = originOf(view.external_id);
     const dm = origin?.channel ?? (await this.openDm(client, person));
-    const outcome = await this.turn(person, dm, key, { type: 'answer', ref: submitted.ref, value: submitted.value });
-    const { result } = outcome.status === 'reply' ? outcome : { result: null };
-    if (
-      result?.error?.code === 'invalid_answer' &&
-      view.callback_id === CALLBACK.caseRef &&
-      outcome.status === 'reply' &&
-      !outcome.isNew &&
-      Date.now() - started < MODAL_ERRORS_WITHIN_MS
-    ) {
-      await ack({ response_action: 'errors', errors: { [CASE_REF_BLOCK]: result.error.message.slice(0, 150) } });
-      return;
-    }
-    await ack();
-    if (!dm) return;
-    await this.afterAnswer(client, person, dm, outcome, submitted.ref, submitted.value, origin);
+    // A refused case reference is shown on the still-open modal, if the ack can still carry it; then nothing is
+    // posted. Decided inside the turn, so what is stored is what happened.
+    const onModal = (turn: JudgedTurn): string | null =>
+      turn.result.error?.code === 'invalid_answer' && view.callback_id === CALLBACK.caseRef && !turn.isNew && Date.now() - started < MODAL_ERRORS_WITHIN_MS ? turn.result.error.message.slice(0, 150) : null;
+    const outcome = await this.turn(
+      person,
+      dm,
+      key,
+      { type: 'answer', ref: submitted.ref, value: submitted.value },
+      (turn) => (onModal(turn) !== null || !dm ? [] : afterAnswer(turn, person, dm, submitted.ref, submitted.value, origin)),
+      (turn) => {
+        const error = onModal(turn);
+        return error === null ? undefined : { response_action: 'errors', errors: { [CASE_REF_BLOCK]: error } };
+      },
+    );
+    const response = outcome.response as Record<string, unknown> | null;
+    await ack(response ?? undefined);
   }
 
   // ---- The pieces ----
-
-  private async answer(client: WebClient, person: SlackPerson, dm: string, key: string, ref: string, value: string | string[], message: Posted | null): Promise<void> {
-    const outcome = await this.turn(person, dm, key, { type: 'answer', ref, value });
-    await this.afterAnswer(client, person, dm, outcome, ref, value, message);
-  }
-
-  /** Renders an answer's outcome: the answered message replaced in place and the next view posted, or why not. */
-  private async afterAnswer(
-    client: WebClient,
-    person: SlackPerson,
-    dm: string,
-    outcome: TurnOutcome,
-    ref: string,
-    value: string | string[],
-    message: Posted | null,
-  ): Promise<void> {
-    if (outcome.status === 'duplicate') return;
-    const { result } = outcome;
-    if (outcome.isNew) {
-      // The conversation was removed (SESSION_TTL_DAYS) since the question was asked: say so and start again.
-      await this.post(client, dm, viewMessage(result.view, result.notice));
-      return;
-    }
-    if (result.error?.code === 'stale_answer') {
-      await this.ephemeral(client, dm, person.user, noticeMessage(ALREADY_ANSWERED_NOTICE));
-      return;
-    }
-    if (result.error) {
-      const notice = result.notice ?? errorNotice(result);
-      if (message) await this.update(client, message, viewMessage(result.view, notice));
-      else await this.post(client, dm, viewMessage(result.view, notice));
-      return;
-    }
-    if (message) {
-      // The view the click was judged against becomes the answered message.
-      const previous = outcome.previous?.ref === ref ? outcome.previous : null;
-      const answered = previous ? answeredMessage(previous, answerLabel(previous, value)) : noticeMessage({ kind: 'info', title: 'Answer recorded.', lines: [] });
-      await this.update(client, message, answered);
-    }
-    await this.post(client, dm, viewMessage(result.view, result.notice));
-  }
 
   /**
    * Opens the checklist or case-reference modal. The trigger id expires 3 s after the click, so the only work before
@@ -349,7 +326,7 @@ export class SlackBot {
     const view = current?.view;
     const wanted = action.kind === 'open-checklist' ? 'checklist' : 'case-reference';
     if (!view || view.ref !== action.ref || view.kind !== wanted) {
-      if (message) await this.ephemeral(client, message.channel, person.user, noticeMessage(ALREADY_ANSWERED_NOTICE));
+      if (message) await this.say(person, [ephemeral(message.channel, person.user, noticeMessage(ALREADY_ANSWERED_NOTICE))]);
       return;
     }
     const modal = view.kind === 'checklist' ? checklistModal(view) : caseRefModal(view);
@@ -360,61 +337,43 @@ export class SlackBot {
       this.deps.log.warn({ err: describeSlackError(e) }, 'slack: modal not opened');
       if (message) {
         const notice: Notice = { kind: 'error', title: 'The form could not be opened in time. Please press the button again.', lines: [] };
-        await this.ephemeral(client, message.channel, person.user, noticeMessage(notice));
+        await this.say(person, [ephemeral(message.channel, person.user, noticeMessage(notice))]);
       }
     }
   }
 
-  private async sendSummary(client: WebClient, person: SlackPerson, dm: string, key: string, ref: string, manager: string): Promise<void> {
-    const input: Input = { type: 'send-summary', ref, manager: { id: userIdOf({ team: person.team, user: manager }) } };
-    const outcome = await this.turn(person, dm, key, input);
-    if (outcome.status === 'duplicate') return;
-    const { result } = outcome;
-    const notice = result.notice ?? { kind: result.error ? 'error' : 'info', title: result.error?.message ?? 'Done.', lines: [] };
-    if (outcome.isNew) {
-      await this.post(client, dm, viewMessage(result.view, notice));
-      return;
-    }
-    // An error (an old outcome message, no outcome yet) leaves the messages alone and says why, to the person only.
-    if (result.error) await this.ephemeral(client, dm, person.user, noticeMessage(notice));
-    else await this.post(client, dm, noticeMessage(notice));
-  }
-
-  private async acknowledge(client: WebClient, person: SlackPerson, notificationId: string, message: Posted | null): Promise<void> {
+  private async acknowledge(person: SlackPerson, notificationId: string, message: Posted | null): Promise<void> {
     const { conversations, log } = this.deps;
     const status = await conversations.acknowledge(notificationId, userIdOf(person), this.now());
     if (status === 'unknown') {
-      if (message) await this.ephemeral(client, message.channel, person.user, noticeMessage(NOT_SENT_TO_YOU));
+      if (message) await this.say(person, [ephemeral(message.channel, person.user, noticeMessage(NOT_SENT_TO_YOU))]);
       return;
     }
     if (status === 'acknowledged') this.deps.onQueued?.();
     log.info({ notification: notificationId, status }, 'slack: summary acknowledged');
     const n = await conversations.getNotification(notificationId);
     if (!n || !message) return;
-    await this.update(client, message, managerSummaryMessage(n.summary, n.id, raisedByOf(n.sender), n.raisedAt, n.acknowledgedAt ?? this.now()));
+    await this.say(person, [update(message, managerSummaryMessage(n.summary, n.id, raisedByOf(n.sender), n.raisedAt, n.acknowledgedAt ?? this.now()))]);
   }
 
   /**
    * Runs a turn for someone who reached the bot outside its DM and posts the result in the DM; the place they came
-   * from then gets the ephemeral pointer (unless this was a redelivery).
+   * from then gets the ephemeral pointer. Both are the turn's messages, so a redelivery sends neither again.
    */
   private async continueInDm(
     client: WebClient,
     person: SlackPerson,
     key: string,
     input: TurnRequest['input'],
-    from: { channel: string; respond?: RespondFn | undefined },
+    from: { channel: string; responseUrl: string | null },
     knownDm?: string,
   ): Promise<void> {
     const dm = knownDm ?? (await this.openDm(client, person));
     if (!dm) {
-      await this.ephemeral(client, from.channel, person.user, noticeMessage(NO_PRIVATE_CHAT), from.respond);
+      await this.say(person, [ephemeral(from.channel, person.user, noticeMessage(NO_PRIVATE_CHAT), from.responseUrl)]);
       return;
     }
-    const outcome = await this.turn(person, dm, key, input);
-    if (outcome.status === 'duplicate') return;
-    await this.post(client, dm, viewMessage(outcome.result.view, outcome.result.notice));
-    await this.ephemeral(client, from.channel, person.user, { text: channelPointerText() }, from.respond);
+    await this.turn(person, dm, key, input, ({ result }) => [post(dm, viewMessage(result.view, result.notice)), ephemeral(from.channel, person.user, { text: channelPointerText() }, from.responseUrl)]);
   }
 
   /** The bot's DM with a person (conversations.open returns the existing one); null when it cannot be opened. */
@@ -427,45 +386,35 @@ export class SlackBot {
       return null;
     }
   }
+}
 
-  /** Posts in a DM; once the turn is stored a failed post is logged, not retried (a redelivery is a duplicate). */
-  private async post(client: WebClient, channel: string, message: Message): Promise<void> {
-    try {
-      await client.chat.postMessage({ channel, text: message.text, ...(message.blocks && { blocks: message.blocks }) });
-    } catch (e) {
-      this.deps.log.error({ channel, err: describeSlackError(e) }, 'slack: reply failed');
-    }
+/** What an answer's turn says: the answered message replaced in place and the next view posted, or why not. Pure. */
+function afterAnswer(turn: JudgedTurn, person: SlackPerson, dm: string, ref: string, value: string | string[], message: Posted | null): SlackReply[] {
+  const { result } = turn;
+  // The conversation was removed (SESSION_TTL_DAYS) since the question was asked: say so and start again.
+  if (turn.isNew) return [post(dm, viewMessage(result.view, result.notice))];
+  if (result.error?.code === 'stale_answer') return [ephemeral(dm, person.user, noticeMessage(ALREADY_ANSWERED_NOTICE))];
+  if (result.error) {
+    const shown = viewMessage(result.view, result.notice ?? errorNotice(result));
+    return [message ? update(message, shown) : post(dm, shown)];
   }
+  const replies: SlackReply[] = [];
+  if (message) {
+    // The view the click was judged against becomes the answered message.
+    const previous = turn.previous?.ref === ref ? turn.previous : null;
+    replies.push(update(message, previous ? answeredMessage(previous, answerLabel(previous, value)) : noticeMessage({ kind: 'info', title: 'Answer recorded.', lines: [] })));
+  }
+  replies.push(post(dm, viewMessage(result.view, result.notice)));
+  return replies;
+}
 
-  private async update(client: WebClient, at: Posted, message: Message): Promise<void> {
-    try {
-      await client.chat.update({ channel: at.channel, ts: at.ts, text: message.text, ...(message.blocks && { blocks: message.blocks }) });
-    } catch (e) {
-      this.deps.log.warn({ channel: at.channel, err: describeSlackError(e) }, 'slack: message update failed');
-    }
-  }
-
-  /**
-   * A message only this person sees. chat.postEphemeral needs the bot in the channel; for a slash command in a
-   * channel it is not in, the command's response_url (ephemeral by default) carries it instead.
-   */
-  private async ephemeral(client: WebClient, channel: string, user: string, message: Message, respond?: RespondFn): Promise<void> {
-    try {
-      await client.chat.postEphemeral({ channel, user, text: message.text, ...(message.blocks && { blocks: message.blocks }) });
-      return;
-    } catch (e) {
-      const code = platformError(e);
-      if (!respond || (code !== 'not_in_channel' && code !== 'channel_not_found')) {
-        this.deps.log.warn({ channel, err: describeSlackError(e) }, 'slack: ephemeral message failed');
-        return;
-      }
-    }
-    try {
-      await respond({ response_type: 'ephemeral', text: message.text, ...(message.blocks && { blocks: message.blocks }) });
-    } catch (e) {
-      this.deps.log.warn({ channel, err: describeSlackError(e) }, 'slack: ephemeral response failed');
-    }
-  }
+/** What pressing "Send summary" says. Pure. */
+function summarySent(turn: JudgedTurn, person: SlackPerson, dm: string): SlackReply[] {
+  const { result } = turn;
+  const notice = result.notice ?? { kind: result.error ? 'error' : 'info', title: result.error?.message ?? 'Done.', lines: [] };
+  if (turn.isNew) return [post(dm, viewMessage(result.view, notice))];
+  // An error (an old outcome message, no outcome yet) leaves the messages alone and says why, to the person only.
+  return [result.error ? ephemeral(dm, person.user, noticeMessage(notice)) : post(dm, noticeMessage(notice))];
 }
 
 function errorNotice(result: StepResult): Notice {
@@ -511,9 +460,9 @@ export function createSlackApp(receiver: RestifyReceiver, deps: SlackBotDeps): S
     if (inbound?.kind === 'event') await bot.onHomeOpened(client, inbound);
   });
   // The manifest declares one command (/cse); whatever name a workspace gives it, it arrives here.
-  app.command(/^\//, async ({ context, client, ack, respond }) => {
+  app.command(/^\//, async ({ context, client, ack }) => {
     const inbound = contextInbound(context);
-    if (inbound?.kind === 'command') await bot.onCommand(client, ack, respond, inbound.command, inbound.key);
+    if (inbound?.kind === 'command') await bot.onCommand(client, ack, inbound.command, inbound.key);
     else await ack();
   });
   app.action(/.*/, async ({ context, client, ack }) => {

@@ -129,3 +129,29 @@ export function describeSlackError(e: unknown): string {
   const status = (e as { statusCode?: unknown }).statusCode;
   return [e.name, platform, typeof status === 'number' ? status : null].filter((x) => x !== null).join(' ');
 }
+
+/** How long a post to a response URL may take; the outbox retries one that timed out. */
+const RESPONSE_URL_TIMEOUT_MS = 10_000;
+
+/**
+ * Posts a message to a slash command's response URL (already checked by trustedResponseUrl). A failure is shaped
+ * like the Web API client's HTTP error, so slackFailure decides the retry the same way (5xx and 429 again later;
+ * 404 `expired_url`/`used_url` never).
+ */
+export async function postToResponseUrl(url: string, body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(body),
+    redirect: 'error',
+    signal: AbortSignal.timeout(RESPONSE_URL_TIMEOUT_MS),
+  });
+  await res.arrayBuffer().catch(() => undefined);
+  if (res.ok) return;
+  const retryAfter = res.headers.get('retry-after');
+  throw Object.assign(new Error(`response URL answered ${res.status}`), {
+    code: webApi.ErrorCode.HTTPError,
+    statusCode: res.status,
+    headers: retryAfter === null ? {} : { 'retry-after': retryAfter },
+  });
+}

@@ -1,6 +1,7 @@
 /**
- * Delivers outbox rows on Slack: the risk summary to a manager (in the DM the bot opens with them), and to the
- * sender the acknowledgement or the news that the summary could not be delivered.
+ * Delivers outbox rows on Slack: a turn's replies (messages posted or replaced, ephemeral notes), the risk summary
+ * to a manager (in the DM the bot opens with them), and to the sender the acknowledgement or the news that the
+ * summary could not be delivered.
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -9,7 +10,8 @@ import type { Deliverer, DeliveryResult } from '../../conversation/outbox-dispat
 import type { OutboxRow } from '../../store/types';
 import { AcknowledgedPayload, ManagerPayload, SenderPayload } from '../../conversation/outbox-payloads';
 import { managerSummaryMessage, senderMessage, type SlackMessage } from './blocks';
-import { createWebClient, deliveryClientOptions, describeSlackError, slackFailure, type WebClient } from './slack-client';
+import { createWebClient, deliveryClientOptions, describeSlackError, platformError, postToResponseUrl, slackFailure, type WebClient } from './slack-client';
+import { SlackReply } from './slack-reply';
 import { personOf, SlackAddress, type SlackPerson } from './slack-payload';
 import { raisedByOf } from './slack-bot';
 
@@ -31,6 +33,9 @@ export class SlackDeliverer implements Deliverer {
   async deliver(row: OutboxRow): Promise<DeliveryResult> {
     try {
       switch (row.kind) {
+        case 'reply':
+          await this.reply(SlackReply.parse(row.payload));
+          break;
         case 'notify-manager': {
           const p = ManagerPayload.parse(row.payload);
           const manager = personOf(row.recipient);
@@ -61,6 +66,31 @@ export class SlackDeliverer implements Deliverer {
       const failure = slackFailure(e);
       this.log.warn({ outbox: row.id, kind: row.kind, err: describeSlackError(e), retryable: failure.retryable }, 'slack: delivery failed');
       return failure;
+    }
+  }
+
+  /**
+   * A reply of a turn. An ephemeral note needs the bot in the channel; where it is not (a slash command in a
+   * channel it was never added to), the command's response URL carries the note instead.
+   */
+  private async reply(reply: SlackReply): Promise<void> {
+    const content = { text: reply.text, ...(reply.blocks && { blocks: reply.blocks as unknown as SlackMessage['blocks'] }) };
+    switch (reply.op) {
+      case 'post':
+        await this.client.chat.postMessage({ channel: reply.channel, ...content });
+        return;
+      case 'update':
+        await this.client.chat.update({ channel: reply.channel, ts: reply.ts, ...content });
+        return;
+      case 'ephemeral':
+        try {
+          await this.client.chat.postEphemeral({ channel: reply.channel, user: reply.user, ...content });
+        } catch (e) {
+          const code = platformError(e);
+          if (!reply.responseUrl || (code !== 'not_in_channel' && code !== 'channel_not_found')) throw e;
+          await postToResponseUrl(reply.responseUrl, { response_type: 'ephemeral', ...content });
+        }
+        return;
     }
   }
 

@@ -11,7 +11,7 @@ import { parseActivity, type TeamsActivity } from './teams-activity';
 import type { TurnGate } from '../../conversation/turn-gate';
 import { guarded } from '../../http/guarded';
 import { TeamsBot, describeError, type HttpReply } from './teams-bot';
-import type { AuthenticateRequestResult, TeamsConnection } from './teams-connection';
+import type { TeamsConnection } from './teams-connection';
 
 export interface TeamsDeps {
   connection: TeamsConnection;
@@ -56,9 +56,9 @@ export function mountTeams(server: restify.Server, deps: TeamsDeps): TeamsBot {
 
   const authenticateAndRun = async (req: restify.Request, res: restify.Response, activity: TeamsActivity): Promise<void> => {
     const header = req.headers.authorization ?? '';
-    let auth: AuthenticateRequestResult;
     try {
-      auth = await connection.auth.authenticateRequest(activity as unknown as Activity, header);
+      // The claims it returns are not needed: replies go out with the bot's own credentials (teams-connection).
+      await connection.auth.authenticateRequest(activity as unknown as Activity, header);
     } catch (e) {
       const status = authFailureStatus(e);
       if (status === null) throw e;

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type restify from 'restify';
 import type { Logger } from 'pino';
-import { answerLabel, type Engine, type StepResult } from '../../engine';
-import type { ConversationService } from '../../conversation/conversation-service';
+import { answerLabel, type Engine } from '../../engine';
+import type { ConversationService, JudgedTurn } from '../../conversation/conversation-service';
 import { answeredCard, noticeCard, parseCardAction, viewCard } from '../teams/cards';
 import { WebMessage, webTurn } from './web-channel';
 import { guarded, type Handler } from '../../http/guarded';
@@ -96,24 +96,30 @@ export function mountWeb(server: restify.Server, deps: WebDeps): void {
         };
       }
       const now = deps.clock().toISOString();
-      const turn = webTurn(message, now);
+      const answer = message.answer;
+      // The page's answer is decided with the turn and stored with it: a message the page sends again (its request
+      // timed out, the page retried) gets the same answer, not a second turn.
+      const turn = {
+        ...webTurn(message, now),
+        reply: ({ result, previous }: JudgedTurn) => ({
+          messages: [],
+          response: {
+            view: result.view,
+            notice: result.notice ?? null,
+            error: result.error ?? null,
+            card: viewCard(result.view, result.notice),
+            answered: previous && answer && !result.error && result.changed ? answeredCard(previous, answerLabel(previous, answer.value)) : null,
+            stale: result.error?.code === 'stale_answer' ? noticeCard(result.notice ?? { kind: 'error', title: result.error.message, lines: [] }) : null,
+          },
+        }),
+      };
       const outcome = await conversations.handle(turn);
       if (outcome.status === 'duplicate') {
-        res.send(200, { duplicate: true });
+        res.send(200, outcome.response ?? { duplicate: true });
         return;
       }
-      const result: StepResult = outcome.result;
-      if (result.effects.some((e) => e.type === 'notify-manager')) deps.onQueued?.();
-      const answered =
-        outcome.previous && message.answer && !result.error && result.changed ? answeredCard(outcome.previous, answerLabel(outcome.previous, message.answer.value)) : null;
-      res.send(200, {
-        view: result.view,
-        notice: result.notice ?? null,
-        error: result.error ?? null,
-        card: viewCard(result.view, result.notice),
-        answered,
-        stale: result.error?.code === 'stale_answer' ? noticeCard(result.notice ?? { kind: 'error', title: result.error.message, lines: [] }) : null,
-      });
+      if (outcome.result.effects.some((e) => e.type === 'notify-manager')) deps.onQueued?.();
+      res.send(200, outcome.response);
     }),
   );
 }

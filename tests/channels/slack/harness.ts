@@ -122,8 +122,8 @@ export function nockSlackApi() {
       failures.push({ method, match, times, status: 200, body: { ok: false, error } });
     },
     /** The next `times` calls of `method` get an HTTP status (429 with Retry-After, 503 …). */
-    failHttp(method: string, status: number, headers: Record<string, string> = {}, times = 1) {
-      failures.push({ method, match: () => true, times, status, body: status === 429 ? { ok: false, error: 'ratelimited' } : {}, headers });
+    failHttp(method: string, status: number, headers: Record<string, string> = {}, times = 1, match: (c: ApiCall) => boolean = () => true) {
+      failures.push({ method, match, times, status, body: status === 429 ? { ok: false, error: 'ratelimited' } : {}, headers });
     },
     /** Every call of `method` is answered `ms` later. */
     slow(method: string, ms: number) {
@@ -330,6 +330,7 @@ export async function startSlack(options: SlackHarnessOptions = {}) {
   });
   const deliverer = SlackDeliverer.create({ token: BOT_TOKEN, apiUrl: API_URL, notifications: conversations, log });
   const dispatcher = new OutboxDispatcher(store, { slack: deliverer }, log, { worker: 'test-worker', clock, baseDelayMs: 1000 });
+  conversations.attach(dispatcher);
   await new Promise<void>((resolve) => {
     server.listen(0, '127.0.0.1', () => resolve());
   });
@@ -366,7 +367,12 @@ export async function startSlack(options: SlackHarnessOptions = {}) {
     });
     const text = await res.text();
     const answeredAt = Date.now();
-    if (!o.noWait) await slack.idle();
+    // The turn's messages are sent from the outbox once its work is done: a test reads the Web API once they are
+    // (a retry scheduled for later is not waited for).
+    if (!o.noWait) {
+      await slack.idle();
+      await dispatcher.idle();
+    }
     let parsed: Record<string, unknown> | null = null;
     try {
       parsed = text ? (JSON.parse(text) as Record<string, unknown>) : null;
@@ -395,6 +401,11 @@ export async function startSlack(options: SlackHarnessOptions = {}) {
       const peeked = await conversations.peek(`slack:${TEAM}:${user}`, now.toISOString());
       if (!peeked) throw new Error(`no conversation for ${user}`);
       return peeked.view;
+    },
+    /** Resolves once every request's work and every message it queued are done. */
+    async settled() {
+      await slack.idle();
+      await dispatcher.idle();
     },
     async close(closeStore = true) {
       await slack.idle();

@@ -102,7 +102,7 @@ describe('Slack endpoint: requests', () => {
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(1000);
     const answeredAt = Date.now();
-    await h.slack.idle();
+    await h.settled();
     const reply = api.of('chat.postMessage');
     expect(reply).toHaveLength(1);
     expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(1500);

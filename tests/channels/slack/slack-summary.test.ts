@@ -20,6 +20,7 @@ import {
   runToOutcome,
   startSlack,
   TEAM,
+  type ApiCall,
   type SlackApi,
   type SlackHarness,
 } from './harness';
@@ -69,12 +70,10 @@ describe('Slack manager summary', () => {
     return { res: await h.post(interaction(blockActions({ action_id: element.action_id, value: element.value, block_id: element.block_id }, message, user))), message };
   }
 
-  it('queues the summary with the turn; the dispatcher opens a DM with the manager and posts it there', async () => {
+  it('queues the summary with the turn; the dispatcher at once opens a DM with the manager and posts it there', async () => {
     await sendSummary();
     expect(h.queued()).toBeGreaterThan(0);
-    expect(api.of('conversations.open', (c) => c.args.users === MORGAN)).toHaveLength(0);
-
-    expect(await h.dispatcher.runOnce()).toBe(1);
+    // Sent right after the turn's commit, without waiting for a poll.
     expect(api.of('conversations.open', (c) => c.args.users === MORGAN)).toHaveLength(1);
     const toManager = posted(api, managerDm);
     expect(toManager).toHaveLength(1);
@@ -130,11 +129,12 @@ describe('Slack manager summary', () => {
     expect(rows.some((a) => a.kind === 'acknowledged')).toBe(false);
   });
 
+  const toManager = (c: ApiCall) => c.args.channel === managerDm;
+
   it('waits out a rate limit (429, Retry-After: 7) and then delivers', async () => {
-    await sendSummary();
-    api.failHttp('chat.postMessage', 429, { 'retry-after': '7' });
+    api.failHttp('chat.postMessage', 429, { 'retry-after': '7' }, 1, toManager);
     const attemptAt = h.now().getTime();
-    expect(await h.dispatcher.runOnce()).toBe(1);
+    await sendSummary();
     const row = (await h.store.audit({ conversationId })).find((a) => a.kind === 'notification-sent');
     expect(row).toBeUndefined();
     const pending = (await h.store.claimOutbox('peek', new Date(attemptAt + 60_000).toISOString(), new Date(attemptAt + 61_000).toISOString(), 10))[0];
@@ -145,9 +145,9 @@ describe('Slack manager summary', () => {
   });
 
   it('retries a rate-limited delivery no sooner than Retry-After says', async () => {
+    api.failHttp('chat.postMessage', 429, { 'retry-after': '7' }, 1, toManager);
     await sendSummary();
-    api.failHttp('chat.postMessage', 429, { 'retry-after': '7' });
-    expect(await h.dispatcher.runOnce()).toBe(1);
+    expect(posted(api, managerDm)).toHaveLength(0);
     h.advance(6_000);
     expect(await h.dispatcher.runOnce()).toBe(0);
     h.advance(1_000);
@@ -157,9 +157,8 @@ describe('Slack manager summary', () => {
   });
 
   it('marks the row failed when the manager is not found, and tells the sender', async () => {
-    await sendSummary();
     api.failWith('conversations.open', 'user_not_found', 1, (c) => c.args.users === MORGAN);
-    expect(await h.dispatcher.runOnce()).toBe(1);
+    await sendSummary();
     const id = await notificationId();
     const row = await h.store.getOutbox(id);
     expect(row?.status).toBe('failed');
@@ -174,12 +173,11 @@ describe('Slack manager summary', () => {
   });
 
   it('treats an inactive account as final too, and retries a 503', async () => {
+    api.failHttp('chat.postMessage', 503, {}, 1, toManager);
     await sendSummary();
-    api.failHttp('chat.postMessage', 503);
-    expect(await h.dispatcher.runOnce()).toBe(1);
     const pendingAfter503 = await h.store.audit({ conversationId });
     expect(pendingAfter503.some((a) => a.kind === 'notification-failed')).toBe(false);
-    h.advance(1_000);
+    h.advance(2_000);
     api.failWith('chat.postMessage', 'account_inactive');
     expect(await h.dispatcher.runOnce()).toBe(1);
     const row = await h.store.getOutbox(await notificationId());

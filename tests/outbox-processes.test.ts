@@ -78,6 +78,14 @@ async function post(bot: Bot, body: unknown): Promise<void> {
   if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
 }
 
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const ANSWERS = ['no', '1', 'done', 'skip', 'none', 'none', 'no', 'no', 'yes', 'done', '1'];
 
 /** Runs a Teams personal chat to the strategy-meeting outcome (alternating bots if given two), then sends the summary. */
@@ -85,19 +93,15 @@ async function runAndSend(bots: Bot[], serviceUrl: string, connector: ReturnType
   const say = (i: number, text: string) => post(bots[i % bots.length]!, activity(serviceUrl, user, { type: 'message', text }));
   await say(0, 'what do I do?');
   for (const [i, answer] of ANSWERS.entries()) await say(i + 1, answer);
-  const lastCard = [...connector.posted].reverse().find((p) => p.path.includes(`/conversations/a:1dm-${user}/`));
-  const ref = /"ref":"(nottingham-city\/outcome-strategy-meeting#\d+)"/.exec(JSON.stringify(lastCard?.body))?.[1];
-  if (!ref) throw new Error('the outcome card never reached the user');
+  // Replies are sent from the outbox after each request is answered: the outcome card arrives a moment later.
+  const outcomeRef = () => {
+    const lastCard = [...connector.posted].reverse().find((p) => p.path.includes(`/conversations/a:1dm-${user}/`));
+    return /"ref":"(nottingham-city\/outcome-strategy-meeting#\d+)"/.exec(JSON.stringify(lastCard?.body))?.[1];
+  };
+  await until('the outcome card to reach the user', () => outcomeRef() !== undefined);
+  const ref = outcomeRef()!;
   const data = { verb: 'send-summary', ref, manager };
   await post(bots[0]!, activity(serviceUrl, user, { type: 'invoke', name: 'adaptiveCard/action', replyToId: 'card-1', value: { action: { type: 'Action.Execute', verb: 'send-summary', data } } }));
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('manager summaries across server processes', () => {
@@ -154,7 +158,7 @@ describe('manager summaries across server processes', () => {
       await new Promise((r) => setTimeout(r, 2500));
       const perManager = users.map((u) => connector.summaries().filter((p) => p.path.includes(`a:dm-manager-${u}/`)).length);
       expect(perManager).toEqual([1, 1, 1, 1]);
-      const { rows } = await admin.query<{ status: string; n: string }>(`select status, count(*) as n from ${schema}.outbox group by status`);
+      const { rows } = await admin.query<{ status: string; n: string }>(`select status, count(*) as n from ${schema}.outbox where kind = 'notify-manager' group by status`);
       expect(rows).toEqual([{ status: 'sent', n: String(users.length) }]);
     } finally {
       await Promise.all(bots.splice(0).map(killBot));

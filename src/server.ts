@@ -21,23 +21,12 @@ export interface ServerDeps {
   slack?: boolean;
 }
 
-/**
- * Routes that read their own body: Slack signs the exact bytes it sends, so its route must see them unparsed (and
- * its interaction payloads, which carry whole messages, can exceed the parser's limit). The parser skips them.
- */
-export const RAW_BODY_ROUTES: ReadonlySet<string> = new Set(['/slack/events']);
-
 /** The one HTTP server: health, the web channel, and (added by their channels) Teams and Slack. */
 export function createServer(deps: ServerDeps): restify.Server {
   const { engine, conversations, log } = deps;
-  const server = restify.createServer({ name: 'cse-guidance-bot', handleUncaughtExceptions: false });
-  const parsers = restify.plugins.bodyParser({ mapParams: false, maxBodySize: 64 * 1024, rejectUnknown: true });
-  server.use(
-    parsers.map((parse): restify.RequestHandler => (req, res, next) => {
-      if (RAW_BODY_ROUTES.has(req.getPath())) next();
-      else void parse(req, res, next);
-    }),
-  );
+  // No body parser for all routes: each route that takes a body reads it by its own rule (src/http/body.ts), which
+  // also decides whether to send 100 Continue, so restify must not send it for every request.
+  const server = restify.createServer({ name: 'cse-guidance-bot', handleUncaughtExceptions: false, noWriteContinue: true });
 
   server.get(
     '/healthz',

@@ -7,6 +7,7 @@ import type { ConversationService } from '../../conversation/conversation-servic
 import { answeredCard, noticeCard, parseCardAction, viewCard } from '../teams/cards';
 import { WebMessage, webTurn } from './web-channel';
 import { guarded, type Handler } from '../../http/guarded';
+import { acceptBody, BODY_RULES } from '../../http/body';
 
 export interface WebDeps {
   engine: Engine;
@@ -40,7 +41,6 @@ export function mountWeb(server: restify.Server, deps: WebDeps): void {
   const files = Object.fromEntries(Object.entries(STATIC).map(([path, s]) => [path, { body: readFileSync(s.file), type: s.type }]));
   const route = (handler: Handler) => guarded(log, handler);
 
-
   for (const [path, file] of Object.entries(files)) {
     server.get(
       path,
@@ -68,6 +68,7 @@ export function mountWeb(server: restify.Server, deps: WebDeps): void {
 
   server.post(
     '/api/web/messages',
+    acceptBody(BODY_RULES.web, log),
     route(async (req, res) => {
       if (!deps.enabled) return void res.send(404, { error: 'web_chat_disabled', message: 'The web chat is disabled on this server.' });
       const parsed = WebMessage.safeParse(req.body);

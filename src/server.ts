@@ -4,6 +4,7 @@ import type { Engine } from './engine';
 import type { ConversationService } from './conversation/conversation-service';
 import { mountWeb } from './channels/web/web-routes';
 import { guarded } from './http/guarded';
+import { guardBoundary } from './http/boundary';
 
 export interface ServerDeps {
   engine: Engine;
@@ -27,6 +28,7 @@ export function createServer(deps: ServerDeps): restify.Server {
   // No body parser for all routes: each route that takes a body reads it by its own rule (src/http/body.ts), which
   // also decides whether to send 100 Continue, so restify must not send it for every request.
   const server = restify.createServer({ name: 'cse-guidance-bot', handleUncaughtExceptions: false, noWriteContinue: true });
+  guardBoundary(server, log);
 
   server.get(
     '/healthz',

@@ -5,6 +5,7 @@ import type { ConversationService } from './conversation/conversation-service';
 import { mountWeb } from './channels/web/web-routes';
 import { guarded } from './http/guarded';
 import { guardBoundary } from './http/boundary';
+import { LOOPBACK_HOSTS } from './http/same-origin';
 
 export interface ServerDeps {
   engine: Engine;
@@ -13,6 +14,8 @@ export interface ServerDeps {
   clock: () => Date;
   /** Whether the local try-it page and its endpoint are on (loopback, or WEB_CHAT=on). */
   webChat: boolean;
+  /** The host names the local page answers to (see pageHosts); the loopback names when not given. */
+  webHosts?: readonly string[];
   storeDialect: 'sqlite' | 'postgres';
   /** Called after a turn queued outbound messages, so they go out without waiting for the next poll. */
   onQueued?: () => void;
@@ -50,6 +53,7 @@ export function createServer(deps: ServerDeps): restify.Server {
     log,
     clock: deps.clock,
     enabled: deps.webChat,
+    hosts: deps.webHosts ?? LOOPBACK_HOSTS,
     onQueued: deps.onQueued,
     provenance: engine.areas.map((a) => ({ ...a, provenance: engine.provenance(a.id) ?? '' })),
   });

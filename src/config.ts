@@ -2,6 +2,11 @@ import { z } from 'zod';
 
 const Days = z.coerce.number().int().positive();
 
+/** A host name as a browser puts it in Host, without a port: a DNS name, an IPv4 address or an [IPv6] address. */
+const HostName = z
+  .string()
+  .regex(/^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)$/i, 'must be a host name with no port or scheme, such as cse-bot.council.local, 10.0.0.5 or [fd00::5]');
+
 const Area = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be an area id such as nottingham-city');
 
 /** Every environment variable the bot reads. `.env.example` lists the same names. */
@@ -31,6 +36,18 @@ const Env = z.object({
   RECORD_RETENTION_DAYS: Days.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_CHAT: z.enum(['on', 'off', 'auto']).default('auto'),
+  // Host names the local page answers to besides the loopback names and HOST (a guard against DNS rebinding).
+  WEB_CHAT_HOSTS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      const hosts = (s ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+      for (const h of hosts) {
+        const ok = HostName.safeParse(h);
+        if (!ok.success) ctx.addIssue({ code: 'custom', message: `"${h}" ${ok.error.issues[0]?.message ?? 'is not a host name'}` });
+      }
+      return hosts;
+    }),
   // Bot Framework (Teams). With no app id, inbound requests are not authenticated: local tools only.
   MicrosoftAppId: z.string().min(1).optional(),
   MicrosoftAppPassword: z.string().min(1).optional(),

@@ -9,6 +9,7 @@ import { ConversationService } from './conversation/conversation-service';
 import { OutboxDispatcher } from './conversation/outbox-dispatcher';
 import { TurnGate } from './conversation/turn-gate';
 import { createServer } from './server';
+import { pageHosts } from './http/same-origin';
 import { connectTeams } from './channels/teams/teams-connection';
 import { mountTeams } from './channels/teams/mount-teams';
 import { TeamsDeliverer } from './channels/teams/teams-deliverer';
@@ -78,7 +79,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
   }
   const webChat = webChatEnabled(config);
   const onQueued = () => dispatcher.nudge();
-  const server = createServer({ engine, conversations, log, clock, webChat, storeDialect: store.dialect, onQueued, teams: teamsAuth, slack: slack !== null });
+  const webHosts = pageHosts(config.HOST, config.WEB_CHAT_HOSTS);
+  const server = createServer({ engine, conversations, log, clock, webChat, webHosts, storeDialect: store.dialect, onQueued, teams: teamsAuth, slack: slack !== null });
   // A few turns working at once keep the event loop free to read (and acknowledge) new requests, and bound the memory
   // held by turns in flight.
   mountTeams(server, { connection: teams, conversations, log, clock, onQueued, gate: new TurnGate(TEAMS_TURNS) });

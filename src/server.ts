@@ -4,6 +4,8 @@ import type { Engine } from './engine';
 import type { ConversationService } from './conversation/conversation-service';
 import { mountWeb } from './channels/web/web-routes';
 import { guarded } from './http/guarded';
+import { guardBoundary } from './http/boundary';
+import { LOOPBACK_HOSTS } from './http/same-origin';
 
 export interface ServerDeps {
   engine: Engine;
@@ -12,6 +14,8 @@ export interface ServerDeps {
   clock: () => Date;
   /** Whether the local try-it page and its endpoint are on (loopback, or WEB_CHAT=on). */
   webChat: boolean;
+  /** The host names the local page answers to (see pageHosts); the loopback names when not given. */
+  webHosts?: readonly string[];
   storeDialect: 'sqlite' | 'postgres';
   /** Called after a turn queued outbound messages, so they go out without waiting for the next poll. */
   onQueued?: () => void;
@@ -21,23 +25,13 @@ export interface ServerDeps {
   slack?: boolean;
 }
 
-/**
- * Routes that read their own body: Slack signs the exact bytes it sends, so its route must see them unparsed (and
- * its interaction payloads, which carry whole messages, can exceed the parser's limit). The parser skips them.
- */
-export const RAW_BODY_ROUTES: ReadonlySet<string> = new Set(['/slack/events']);
-
 /** The one HTTP server: health, the web channel, and (added by their channels) Teams and Slack. */
 export function createServer(deps: ServerDeps): restify.Server {
   const { engine, conversations, log } = deps;
-  const server = restify.createServer({ name: 'cse-guidance-bot', handleUncaughtExceptions: false });
-  const parsers = restify.plugins.bodyParser({ mapParams: false, maxBodySize: 64 * 1024, rejectUnknown: true });
-  server.use(
-    parsers.map((parse): restify.RequestHandler => (req, res, next) => {
-      if (RAW_BODY_ROUTES.has(req.getPath())) next();
-      else void parse(req, res, next);
-    }),
-  );
+  // No body parser for all routes: each route that takes a body reads it by its own rule (src/http/body.ts), which
+  // also decides whether to send 100 Continue, so restify must not send it for every request.
+  const server = restify.createServer({ name: 'cse-guidance-bot', handleUncaughtExceptions: false, noWriteContinue: true });
+  guardBoundary(server, log);
 
   server.get(
     '/healthz',
@@ -59,6 +53,7 @@ export function createServer(deps: ServerDeps): restify.Server {
     log,
     clock: deps.clock,
     enabled: deps.webChat,
+    hosts: deps.webHosts ?? LOOPBACK_HOSTS,
     onQueued: deps.onQueued,
     provenance: engine.areas.map((a) => ({ ...a, provenance: engine.provenance(a.id) ?? '' })),
   });

@@ -16,7 +16,10 @@ describe('start-up refuses bad input, naming it', () => {
     expect(() => loadConfig({ SESSION_TTL_DAYS: '-3' })).toThrow(/SESSION_TTL_DAYS/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ ENABLED_AREAS: 'nottingham-city,Not An Area' })).toThrow(/ENABLED_AREAS/);
-    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ PORT: 3978, HOST: '127.0.0.1', SESSION_TTL_DAYS: 30 });
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ PORT: 3978, HOST: '127.0.0.1', SESSION_TTL_DAYS: 30, WEB_CHAT_HOSTS: [] });
+    expect(() => loadConfig({ WEB_CHAT_HOSTS: 'cse-bot.local,http://evil.example' })).toThrow(/WEB_CHAT_HOSTS/);
+    expect(() => loadConfig({ WEB_CHAT_HOSTS: 'cse-bot.local:3978' })).toThrow(/WEB_CHAT_HOSTS/);
+    expect(loadConfig({ WEB_CHAT_HOSTS: ' CSE-Bot.Council.Local , 10.0.0.5,[fd00::5]' }).WEB_CHAT_HOSTS).toEqual(['cse-bot.council.local', '10.0.0.5', '[fd00::5]']);
   });
 
   it('exits 1 naming the file and line of an invalid pack', () => {

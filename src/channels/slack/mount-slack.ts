@@ -1,6 +1,6 @@
 /**
  * POST /slack/events on the one restify server: Events API, the /cse slash command and interactivity (buttons,
- * modals) all arrive here. Order of checks: the raw body is read (the server's body parser skips this route, since
+ * modals) all arrive here. Order of checks: the body is read as bytes within its limit (src/http/body.ts; raw, since
  * the signature covers the exact bytes), the signature and timestamp are verified (else 401), the body is parsed and
  * checked (else 400), then Bolt dispatches it and the request is answered as soon as a listener acks. Nothing a
  * sender controls turns into a 500.
@@ -16,11 +16,9 @@ import { RecentKeys, RestifyReceiver } from './slack-receiver';
 import { verifySlackSignature } from './slack-signature';
 import type { TurnGate } from '../../conversation/turn-gate';
 import { createSlackApp, type HomeArea, type SlackBot } from './slack-bot';
+import { acceptBody, BODY_RULES, rawBodyOf } from '../../http/body';
 
 export const SLACK_ROUTE = '/slack/events';
-
-/** Bigger than any payload Slack sends us (a block_actions payload carries the whole message it came from). */
-export const MAX_SLACK_BODY = 1024 * 1024;
 
 export interface SlackDeps {
   token: string;
@@ -54,33 +52,6 @@ export function homeAreasOf(procedures: Procedure[]): HomeArea[] {
   }));
 }
 
-type RawBody = { ok: true; body: Buffer } | { ok: false; status: 400 | 413 };
-
-/** Reads the request body as bytes, up to `limit`. */
-function readRawBody(req: restify.Request, limit: number): Promise<RawBody> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ ok: false, status: 413 });
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (r: RawBody) => {
-      if (settled) return;
-      settled = true;
-      resolve(r);
-    };
-    req.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      size += chunk.length;
-      if (size > limit) settle({ ok: false, status: 413 });
-      else chunks.push(chunk);
-    });
-    req.on('end', () => settle({ ok: true, body: Buffer.concat(chunks) }));
-    req.on('error', () => settle({ ok: false, status: 400 }));
-    req.on('aborted', () => settle({ ok: false, status: 400 }));
-  });
-}
-
 const header = (req: restify.Request, name: string): string | undefined => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -93,25 +64,19 @@ export function mountSlack(server: restify.Server, deps: SlackDeps): SlackChanne
   const bot = createSlackApp(receiver, deps);
   const recent = new RecentKeys();
 
-  const refuse = (res: restify.Response, status: 400 | 401 | 413, error: string, message: string) => {
+  const refuse = (res: restify.Response, status: 400 | 401, error: string, message: string) => {
     res.send(status, { error, message });
   };
 
   const handle = async (req: restify.Request, res: restify.Response): Promise<void> => {
-    const raw = await readRawBody(req, MAX_SLACK_BODY);
-    if (!raw.ok) {
-      log.warn({ route: SLACK_ROUTE, status: raw.status }, 'slack: body refused');
-      if (raw.status === 413) refuse(res, 413, 'too_large', 'The request body is too large.');
-      else refuse(res, 400, 'bad_request', 'The request body could not be read.');
-      return;
-    }
-    const signature = verifySlackSignature(deps.signingSecret, req.headers, raw.body, clock().getTime());
+    const raw = rawBodyOf(req);
+    const signature = verifySlackSignature(deps.signingSecret, req.headers, raw, clock().getTime());
     if (!signature.ok) {
       log.warn({ route: SLACK_ROUTE, reason: signature.reason }, 'slack: request refused');
       refuse(res, 401, 'unauthorized', 'The request signature could not be verified.');
       return;
     }
-    const parsed = parseSlackBody(header(req, 'content-type') ?? '', raw.body.toString('utf8'));
+    const parsed = parseSlackBody(header(req, 'content-type') ?? '', raw.toString('utf8'));
     if (!parsed.ok) {
       log.warn({ route: SLACK_ROUTE, problem: parsed.message }, 'slack: malformed request');
       refuse(res, 400, 'bad_request', parsed.message);
@@ -143,7 +108,7 @@ export function mountSlack(server: restify.Server, deps: SlackDeps): SlackChanne
     else res.send(200, reply.body);
   };
 
-  server.post(SLACK_ROUTE, (req, res, next) => {
+  server.post(SLACK_ROUTE, acceptBody(BODY_RULES.slack, log), (req, res, next) => {
     handle(req, res).then(
       () => next(),
       (e: unknown) => {

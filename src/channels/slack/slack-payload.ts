@@ -271,10 +271,17 @@ export function teamOf(p: { team?: { id: string } | null; user: { team_id?: stri
   return p.team?.id ?? p.user.team_id ?? null;
 }
 
+/**
+ * A mention as Slack writes it in message text: `<@U123>` or `<@U123|name>`. The label stops at the next `<` as well
+ * as at `>` (Slack escapes both in text, so a real label has neither): with `[^>]*` alone, every unclosed `<@U|` ran
+ * to the end of the text before failing, so 10,000 of them (40 KB) took ~0.6 s; this way each `<` is looked at once.
+ */
+const MENTION = /<@[A-Z0-9]+(?:\|[^<>]*)?>/gi;
+
 /** Message text with @mentions (`<@U123>`, `<@U123|name>`) removed and spacing tidied. */
 export function withoutMentions(text: string | undefined): string {
   return (text ?? '')
-    .replace(/<@[A-Z0-9]+(\|[^>]*)?>/gi, ' ')
+    .replace(MENTION, ' ')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -1,7 +1,7 @@
 /**
- * POST /api/messages on the one restify server. Order of checks: the body is a well-formed activity (else 400, from
- * us), the request is authenticated (else 401), then the bot runs the turn. Nothing the sender controls can
- * turn into a 500 with an SDK message in it.
+ * POST /api/messages on the one restify server. Order of checks: the body is JSON within its limit (else 4xx, from
+ * the body reader), it is a well-formed activity (else 400, from us), the request is authenticated (else 401), then
+ * the bot runs the turn. Nothing the sender controls can turn into a 500 with an SDK message in it.
  */
 import type restify from 'restify';
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import type { ConversationService } from '../../conversation/conversation-servic
 import { parseActivity, type TeamsActivity } from './teams-activity';
 import type { TurnGate } from '../../conversation/turn-gate';
 import { guarded } from '../../http/guarded';
+import { acceptBody, BODY_RULES } from '../../http/body';
 import { TeamsBot, describeError, type HttpReply } from './teams-bot';
 import type { TeamsConnection } from './teams-connection';
 
@@ -87,6 +88,6 @@ export function mountTeams(server: restify.Server, deps: TeamsDeps): TeamsBot {
     respond({ status: 200 });
   };
 
-  server.post(TEAMS_ROUTE, guarded(log, handle, describeError));
+  server.post(TEAMS_ROUTE, acceptBody(BODY_RULES.teams, log), guarded(log, handle, describeError));
   return bot;
 }

@@ -7,6 +7,8 @@ import type { ConversationService, JudgedTurn } from '../../conversation/convers
 import { answeredCard, noticeCard, parseCardAction, viewCard } from '../teams/cards';
 import { WebMessage, webTurn } from './web-channel';
 import { guarded, type Handler } from '../../http/guarded';
+import { acceptBody, BODY_RULES } from '../../http/body';
+import { pageOnly } from '../../http/same-origin';
 
 export interface WebDeps {
   engine: Engine;
@@ -15,6 +17,8 @@ export interface WebDeps {
   clock: () => Date;
   /** Off unless the server listens on loopback or WEB_CHAT=on: the page has no sign-in. */
   enabled: boolean;
+  /** The host names the page answers to; any other Host, or another site's Origin, is refused (see pageOnly). */
+  hosts: readonly string[];
   onQueued?: () => void;
   /** Pack provenance per area, shown on the page. */
   provenance: { id: string; name: string; provenance: string }[];
@@ -39,11 +43,12 @@ export function mountWeb(server: restify.Server, deps: WebDeps): void {
   const { conversations, log } = deps;
   const files = Object.fromEntries(Object.entries(STATIC).map(([path, s]) => [path, { body: readFileSync(s.file), type: s.type }]));
   const route = (handler: Handler) => guarded(log, handler);
-
+  const page = pageOnly(deps.hosts, log);
 
   for (const [path, file] of Object.entries(files)) {
     server.get(
       path,
+      page,
       route((_req, res) => {
         if (!deps.enabled) {
           res.setHeader('content-type', 'text/plain; charset=utf-8');
@@ -60,6 +65,7 @@ export function mountWeb(server: restify.Server, deps: WebDeps): void {
 
   server.get(
     '/api/web/areas',
+    page,
     route((_req, res) => {
       if (!deps.enabled) return void res.send(404, { error: 'web_chat_disabled', message: 'The web chat is disabled on this server.' });
       res.send(200, { areas: deps.provenance });
@@ -68,6 +74,8 @@ export function mountWeb(server: restify.Server, deps: WebDeps): void {
 
   server.post(
     '/api/web/messages',
+    page,
+    acceptBody(BODY_RULES.web, log),
     route(async (req, res) => {
       if (!deps.enabled) return void res.send(404, { error: 'web_chat_disabled', message: 'The web chat is disabled on this server.' });
       const parsed = WebMessage.safeParse(req.body);

@@ -80,11 +80,18 @@ describe('Slack endpoint: requests', () => {
     ['block_actions with no actions', interaction({ type: 'block_actions', user: { id: ALEX }, team: { id: TEAM }, trigger_id: 't.1', actions: [] }), 'application/x-www-form-urlencoded'],
     ['a slash command with no user', slashCommand('').replace(/&user_id=[^&]*/, ''), 'application/x-www-form-urlencoded'],
     ['a form that is neither', 'hello=world', 'application/x-www-form-urlencoded'],
-    ['an unknown content type', 'hello', 'text/plain'],
   ])('answers 400 to a signed but malformed body (%s), stores nothing and calls nobody', async (_what, body, contentType) => {
     const res = await h.post(body, { contentType });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: 'bad_request' });
+    expect(api.calls).toHaveLength(0);
+    await nothingStored();
+  });
+
+  it('refuses any other content type with 415 before reading the body or checking the signature', async () => {
+    const res = await h.post('hello', { contentType: 'text/plain' });
+    expect(res).toMatchObject({ status: 415, body: { error: 'unsupported_media_type' } });
+    expect((await h.post('hello', { contentType: 'text/plain', signature: null })).status).toBe(415);
     expect(api.calls).toHaveLength(0);
     await nothingStored();
   });

@@ -111,6 +111,14 @@ describe('ids and keys', () => {
   it('strips mentions from an @mention', () => {
     expect(withoutMentions('<@U0CSEBOT01>   emergency')).toBe('emergency');
     expect(withoutMentions('<@U0CSEBOT01|cse> hi <@U2>')).toBe('hi');
+    expect(withoutMentions('<@U0CSEBOT01|cse bot> what is MASE')).toBe('what is MASE');
+  });
+
+  it('strips mentions in time linear in the text: 10,000 unclosed "<@U|" took 0.6 s with a backtracking pattern', () => {
+    const started = performance.now();
+    expect(withoutMentions('<@U|'.repeat(10_000))).toBe('<@U|'.repeat(10_000));
+    expect(withoutMentions(`${'<@U|'.repeat(10_000)}<@U2|x> emergency`)).toBe(`${'<@U|'.repeat(10_000)} emergency`);
+    expect(performance.now() - started).toBeLessThan(100);
   });
 
   it('round-trips the message a modal was opened from through its external_id', () => {

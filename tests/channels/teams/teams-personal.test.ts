@@ -261,7 +261,7 @@ describe('Teams personal chat', () => {
     expect(await h.store.getConversation(`teams:${dm}`)).toBeNull();
   });
 
-  it('answers 400 to a body that is not JSON (restify) and never reaches the adapter', async () => {
+  it('answers 400 to a body that is not JSON (the body reader) and never reaches the adapter', async () => {
     const res = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
     expect(res.status).toBe(400);
   });

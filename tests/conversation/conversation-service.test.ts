@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createEngine, type ConversationState } from '../../src/engine';
 import { loadCatalogue } from '../../src/procedure/load';
-import { ConversationService, type TurnRequest } from '../../src/conversation/conversation-service';
+import { ConversationService, type JudgedTurn, type TurnRequest } from '../../src/conversation/conversation-service';
 import { OutboxDispatcher, type Deliverer } from '../../src/conversation/outbox-dispatcher';
 import { createLogger } from '../../src/log';
 import type { OutboxRow, Store } from '../../src/store';
@@ -207,6 +207,54 @@ describe.each(backends('conversation'))('conversation service on %s', (_name, ba
     const audit = await store.audit({ conversationId: 'web:c5' });
     expect(audit.filter((a) => a.kind === 'notification-failed')).toHaveLength(1);
     expect(audit.filter((a) => a.kind === 'notification-sent')).toHaveLength(1);
+  });
+
+  it("stores a turn's replies with it, in its conversation's order, and hands them to the dispatcher leased at commit", async () => {
+    const store = await backend.open();
+    const service = new ConversationService(engine, store, capturedLogger().log);
+    const handed: OutboxRow[][] = [];
+    let nudges = 0;
+    service.attach({ worker: 'w-this', leaseMs: 20_000, deliverNow: (rows) => void handed.push(rows), nudge: () => void nudges++ });
+    const reply = (t: JudgedTurn) => ({ response: { node: t.result.state.node }, messages: [{ payload: { view: t.result.view.ref } }, { payload: { pointer: true }, lane: 'web:elsewhere' }] });
+    const first = await service.handle({ ...request('web:r1', text('hi'), 0, 'r1-a'), reply });
+    const second = await service.handle({ ...request('web:r1', text('no'), 0, 'r1-b'), reply });
+    expect(first).toMatchObject({ status: 'reply', response: { node: '@danger' } });
+    expect(second).toMatchObject({ status: 'reply', response: { node: '@area' } });
+    expect(handed).toHaveLength(2);
+    const [one, two] = handed as [OutboxRow[], OutboxRow[]];
+    expect(one.map((r) => [r.lane, r.lockedBy, r.lockedUntil])).toEqual([
+      ['web:r1', 'w-this', at(20)],
+      ['web:elsewhere', 'w-this', at(20)],
+    ]);
+    // Written in the same millisecond, the second turn's replies still sort after the first's.
+    expect(two[0]!.createdAt).toBe(one[0]!.createdAt);
+    expect(two[0]!.seq).toBeGreaterThan(one[0]!.seq);
+    for (const row of [...one, ...two]) expect(await store.getOutbox(row.id)).toMatchObject({ kind: 'reply', status: 'pending', payload: row.payload, lane: row.lane, seq: row.seq });
+
+    // A redelivery writes no reply, gets the first answer back, and asks the dispatcher to send anything left unsent.
+    const again = await service.handle({ ...request('web:r1', text('no'), 1, 'r1-b'), reply });
+    expect(again).toEqual({ status: 'duplicate', response: { node: '@area' } });
+    expect(handed).toHaveLength(2);
+    expect(nudges).toBe(1);
+  });
+
+  it('decides the reply of a turn that lost a race from the state it is judged against at last', async () => {
+    const [a, b] = [await backend.open(), backend.name === 'postgres' ? await backend.open() : undefined];
+    const one = new ConversationService(engine, a, capturedLogger().log);
+    const two = new ConversationService(engine, b ?? a, capturedLogger().log);
+    const first = await one.handle(request('web:r2', text('hi'), 0));
+    if (first.status !== 'reply') throw new Error('no reply');
+    const ref = first.result.view.ref;
+    const judged: JudgedTurn[] = [];
+    const click = (s: ConversationService, key: string, value: string) =>
+      s.handle({ ...request('web:r2', { type: 'answer', ref, value }, 1, key), reply: (t) => (judged.push(t), { response: t.result.error?.code ?? 'ok', messages: [] }) });
+    const results = await Promise.all([click(one, 'race-1', 'no'), click(two, 'race-2', 'yes')]);
+    const answers = results.map((r) => (r.status === 'reply' ? r.response : null));
+    expect(answers.sort()).toEqual(['ok', 'stale_answer']);
+    // The loser's reply knows what was recorded, so its card can show it.
+    const loser = judged.filter((t) => t.result.error?.code === 'stale_answer').at(-1)!;
+    const stored = await a.getConversation('web:r2');
+    expect(loser.recorded).toMatchObject({ view: { ref }, value: stored!.state.ctx.answers['@danger']!.v });
   });
 
   it('records an acknowledgement once, also for a summary with no sender to tell', async () => {

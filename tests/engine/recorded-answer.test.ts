@@ -1,0 +1,65 @@
+/**
+ * engine.recordedAnswer: for a second click on the card just answered (a double click, two clicks racing), the
+ * question as it was shown and the answer that was recorded, from every reachable question of both packs; nothing
+ * for an older card, whose question may have been answered differently since.
+ */
+import { answerLabel, type Engine } from '../../src/engine';
+import { at, CASE_REF, engineFor, placesOf, reach, withoutRef, type AreaId, type Mode, type Place } from './helpers';
+
+const MODES: Mode[] = ['single', 'multi'];
+const AREAS: AreaId[] = ['nottingham-city', 'sandwell'];
+const engines = new Map<string, Engine>(MODES.flatMap((m) => AREAS.map((a) => [`${m}:${a}`, engineFor(m, a)] as const)));
+const PLACES: Place[] = MODES.flatMap((mode) => AREAS.flatMap((area) => placesOf(area, mode)));
+
+/** A value that answers the place's question without leaving the procedure (no emergency, no self-check). */
+function answerOf(place: Place): string | string[] {
+  if (place.node === '@danger') return 'no';
+  if (place.node === '@area') return place.area;
+  const step = place.step!;
+  switch (step.kind) {
+    case 'danger':
+      return 'no';
+    case 'question':
+      return step.answers.find((a) => !a.selfCheck)!.id;
+    case 'risk-level':
+      return step.levels[0]!.level;
+    case 'actions':
+      return 'done';
+    case 'checklist':
+      return [];
+    case 'case-reference':
+      return CASE_REF;
+    case 'outcome':
+      throw new Error('outcomes are not places');
+  }
+}
+
+describe('the answer recorded for a card just answered', () => {
+  it.each(PLACES.map((p) => [p.label, p] as const))('%s', (_label, place) => {
+    const engine = engines.get(`${place.mode}:${place.area}`)!;
+    const { session } = reach(engine, place);
+    const shown = session.view;
+    const value = answerOf(place);
+    expect(session.click(value).error).toBeUndefined();
+
+    const recorded = engine.recordedAnswer(session.state, shown.ref, at(99));
+    expect(recorded).not.toBeNull();
+    // The question as the card showed it, and what was recorded for it.
+    expect(recorded!.view.ref).toBe(shown.ref);
+    expect(withoutRef(recorded!.view)).toEqual(withoutRef(shown));
+    expect(answerLabel(recorded!.view, recorded!.value)).toBe(answerLabel(shown, value));
+    // Nothing was changed by asking.
+    expect(session.view.ref).not.toBe(shown.ref);
+  });
+
+  it('gives nothing for a card older than the last answer, or for a ref that is not one', () => {
+    const place = PLACES.find((p) => p.mode === 'single' && p.area === 'nottingham-city' && p.hops.length >= 2)!;
+    const engine = engines.get(`${place.mode}:${place.area}`)!;
+    const { session, seen } = reach(engine, place);
+    const older = seen[seen.length - 2]!.view;
+    expect(engine.recordedAnswer(session.state, older.ref, at(99))).toBeNull();
+    expect(engine.recordedAnswer(session.state, session.view.ref, at(99))).toBeNull();
+    expect(engine.recordedAnswer(session.state, 'no-hash-here', at(99))).toBeNull();
+    expect(engine.recordedAnswer(session.state, `${seen.at(-1)!.view.node}#x`, at(99))).toBeNull();
+  });
+});

@@ -76,7 +76,7 @@ export class OutboxDispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.worker = options.worker;
-    this.leaseMs = options.leaseMs ?? 30_000;
+    this.leaseMs = options.leaseMs ?? 20_000;
     this.notifications = { maxAttempts: options.maxAttempts ?? 5, baseDelayMs: options.baseDelayMs ?? 2000, maxDelayMs: MAX_DELAY_MS };
     this.replies = { maxAttempts: options.replyMaxAttempts ?? 12, baseDelayMs: options.replyBaseDelayMs ?? 500, maxDelayMs: MAX_DELAY_MS };
     this.pollMs = options.pollMs ?? 1000;

@@ -139,7 +139,7 @@ describe('Teams replies under faults (real processes)', () => {
         admin = null;
       }
     });
-    const env = (dataDir: string) => (pg ? { DATABASE_URL: urlWithSchema(PG_URL, schema), DATA_DIR: dataDir } : { DATA_DIR: dataDir });
+    const env = (dataDir: string): Record<string, string> => (pg ? { DATABASE_URL: urlWithSchema(PG_URL, schema), DATA_DIR: dataDir } : { DATA_DIR: dataDir });
 
     it('100 conversations: each gets its next question once after the restart, redelivered or not, and goes on to its outcome', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'cse-crash-reply-'));

@@ -507,6 +507,34 @@ describe('HTTP boundary against hostile requests (real server processes)', () =>
     });
   });
 
+  describe('an optional field never refuses a slash command', () => {
+    it.each([
+      ['plain http on the origin of SLACK_API_URL (a proxy, a test)', () => `${slackApi.url.replace(/api\/$/, '')}hooks/commands/1`],
+      ['plain http elsewhere', () => 'http://hooks.example.net/commands/1'],
+      ['not a URL', () => 'not a url'],
+    ])('/cse from a channel whose response_url is %s: acknowledged, and the procedure starts in the DM', async (_what, url) => {
+      const posts = slackApi.calls.get('chat.postMessage') ?? 0;
+      const pointers = slackApi.calls.get('chat.postEphemeral') ?? 0;
+      const body = new URLSearchParams({
+        token: 'legacy',
+        team_id: 'T0CSE0001',
+        channel_id: 'C0GENERAL1',
+        channel_name: 'general',
+        user_id: 'U0ALEX0009',
+        command: '/cse',
+        text: '',
+        api_app_id: 'A0CSEBOT01',
+        response_url: url(),
+        trigger_id: `1234567890.111.${Date.now()}`,
+      }).toString();
+      const answer = await post(bot, '/slack/events', { ...signed(body), 'content-type': 'application/x-www-form-urlencoded' }, body);
+      expect(answer.status).toBe(200);
+      // The first view in the DM, and the pointer in the channel.
+      await slackApi.waitFor('chat.postMessage', posts + 1);
+      await slackApi.waitFor('chat.postEphemeral', pointers + 1);
+    });
+  });
+
   describe('Teams with an app id: the same requests are refused before authentication', () => {
     it('bad gzip, a gzip bomb, deflate: 415', async () => {
       for (const [encoding, body] of [

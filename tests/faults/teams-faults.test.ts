@@ -118,6 +118,28 @@ describe('Teams replies under faults (real processes)', () => {
     }
   }, 240_000);
 
+  it('two different Action.Submit clicks on one card at once: both card updates show the answer that was recorded, and one next question follows', async () => {
+    const bot = await startBot({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cse-race-')) });
+    bots.push(bot);
+    const alex = new Person(connector, 'race');
+    await alex.say(bot, 'what do I do?');
+    const ref = /"ref":"(@danger#\d+)"/.exec(alex.lastCard())?.[1];
+    const submit = (value: string) => alex.post(bot, alex.activity({ type: 'message', replyToId: 'card-1', value: { verb: 'answer', ref, value } }));
+    await Promise.all([submit('no'), submit('yes')]);
+    const updates = () => connector.accepted.filter((a) => a.method === 'PUT' && a.conversationId === alex.conversationId && a.activityId === 'card-1');
+    await connector.until('both clicks to update the card', () => updates().length === 2 && alex.received() === 2);
+    const [a, b] = updates().map((u) => JSON.stringify(cardIn(u)));
+    // Whichever update lands last, the card says what was recorded, never "already answered".
+    expect(a).toBe(b);
+    expect(a).toContain('You answered');
+    expect(a).not.toContain('already answered');
+    // The one next question is the recorded answer's: the area question after "no", the emergency step after "yes".
+    const next = alex.lastCard();
+    const recordedNo = next.includes('@area#');
+    expect(a).toContain(recordedNo ? 'You answered: No' : 'You answered: Yes');
+    expect(alex.received()).toBe(2);
+  }, 60_000);
+
   describe.each([
     ['sqlite', false],
     ['postgres', true],

@@ -188,7 +188,12 @@ export function homeOpened(user = ALEX) {
 }
 
 /** The /cse slash command's form body. */
-export function slashCommand(text: string, where: { channel_id: string; channel_name: string } = { channel_id: dmOf(ALEX), channel_name: 'directmessage' }, user = ALEX): string {
+export function slashCommand(
+  text: string,
+  where: { channel_id: string; channel_name: string } = { channel_id: dmOf(ALEX), channel_name: 'directmessage' },
+  user = ALEX,
+  responseUrl = `https://hooks.slack.com/commands/${TEAM}/1234/abcd`,
+): string {
   return new URLSearchParams({
     token: 'legacy-verification-token',
     team_id: TEAM,
@@ -201,7 +206,7 @@ export function slashCommand(text: string, where: { channel_id: string; channel_
     text,
     api_app_id: APP_ID,
     is_enterprise_install: 'false',
-    response_url: `https://hooks.slack.com/commands/${TEAM}/1234/abcd`,
+    response_url: responseUrl,
     trigger_id: nextId('1234567890.111.trig'),
   }).toString();
 }

@@ -6,6 +6,7 @@
 import nock from 'nock';
 import { CHANNEL_POINTER_TEXT } from '../../../src/channels/slack/blocks';
 import {
+  API_HOST,
   actionId,
   ALEX,
   answerButton,
@@ -132,6 +133,33 @@ describe('Slack outside the DM', () => {
     await h.post(slashCommand('', inChannel));
     expect(hook.isDone()).toBe(true);
     expect(posted(api, dm)).toHaveLength(1);
+  });
+
+  it('uses a response_url on the origin of SLACK_API_URL (a proxy, a test), whatever its scheme', async () => {
+    api.failWith('chat.postEphemeral', 'not_in_channel');
+    const hook = nock(API_HOST)
+      .post('/hooks/cse-1', (body: { response_type?: string; text?: string }) => body.response_type === 'ephemeral' && body.text === CHANNEL_POINTER_TEXT)
+      .reply(200, 'ok');
+    await h.post(slashCommand('', inChannel, ALEX, `${API_HOST}/hooks/cse-1`));
+    expect(hook.isDone()).toBe(true);
+    expect(posted(api, dm)).toHaveLength(1);
+  });
+
+  it.each([
+    ['plain http on another host', 'http://hooks.example.net/commands/1'],
+    ['https on a host that is not Slack', 'https://collector.example.com/steal'],
+    ['with credentials', 'https://user:pass@hooks.slack.com/commands/1'],
+    ['not a URL at all', 'not a url'],
+  ])('never refuses /cse for its response_url (%s): the command runs, and that URL is never called', async (_what, url) => {
+    api.failWith('chat.postEphemeral', 'not_in_channel');
+    const res = await h.post(slashCommand('', inChannel, ALEX, url));
+    expect(res.status).toBe(200);
+    expect(posted(api, dm)).toHaveLength(1);
+    // The pointer could not be posted (the bot is not in the channel) and there is no trusted URL to carry it: that
+    // is recorded, and nothing went anywhere else (nock refuses every host it was not told about).
+    expect(nock.pendingMocks()).toEqual([]);
+    const failed = (await h.store.audit({ conversationId: `slack:${TEAM}:${ALEX}` })).filter((a) => a.kind === 'notification-failed');
+    expect(failed).toHaveLength(1);
   });
 
   it('tells the person when their DM cannot be opened, and starts nothing', async () => {

@@ -3,6 +3,7 @@ import { originId, originOf, raisedByOf } from '../../../src/channels/slack/slac
 import { slackFailure } from '../../../src/channels/slack/slack-client';
 import { actionKey, conversationIdOf, parseSlackBody, personOf, userIdOf, withoutMentions } from '../../../src/channels/slack/slack-payload';
 import { RecentKeys } from '../../../src/channels/slack/slack-receiver';
+import { trustedResponseUrl } from '../../../src/channels/slack/slack-reply';
 import { slackSignature, verifySlackSignature } from '../../../src/channels/slack/slack-signature';
 
 describe('verifySlackSignature', () => {
@@ -139,5 +140,33 @@ describe('ids and keys', () => {
     recent.seenBefore('d', 1500);
     expect(recent.seenBefore('d', 1600)).toBe(true);
     expect(recent.seenBefore('a', 1600)).toBe(false);
+  });
+});
+
+describe('trustedResponseUrl', () => {
+  const SLACK = 'https://slack.com/api/';
+  it.each([
+    ['https://hooks.slack.com/commands/T1/2/abc', SLACK, 'https://hooks.slack.com/commands/T1/2/abc'],
+    ['https://hooks.slack-gov.com/commands/T1/2/abc', SLACK, 'https://hooks.slack-gov.com/commands/T1/2/abc'],
+    // A proxy or a test: the origin of SLACK_API_URL, whatever its scheme.
+    ['http://127.0.0.1:8080/hooks/1', 'http://127.0.0.1:8080/api/', 'http://127.0.0.1:8080/hooks/1'],
+  ])('trusts %s (SLACK_API_URL %s)', (url, api, expected) => {
+    expect(trustedResponseUrl(url, api)).toBe(expected);
+  });
+
+  it.each([
+    ['http://hooks.slack.com/commands/1', SLACK],
+    ['https://hooks.slack.com:8443/commands/1', SLACK],
+    ['https://evil.example/hooks.slack.com/1', SLACK],
+    ['https://hooks.slack.com.evil.example/1', SLACK],
+    ['https://user:pass@hooks.slack.com/commands/1', SLACK],
+    ['http://127.0.0.1:9090/hooks/1', 'http://127.0.0.1:8080/api/'],
+    ['not a url', SLACK],
+    ['', SLACK],
+    [42, SLACK],
+    [undefined, SLACK],
+    [`https://hooks.slack.com/${'a'.repeat(3000)}`, SLACK],
+  ])('ignores %s (SLACK_API_URL %s)', (url, api) => {
+    expect(trustedResponseUrl(url, api)).toBeNull();
   });
 });

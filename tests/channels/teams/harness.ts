@@ -299,6 +299,7 @@ export async function startTeams(options: TeamsHarnessOptions = {}) {
     url,
     health: async () => (await fetch(url.replace('/api/messages', '/healthz'))).json() as Promise<Record<string, unknown>>,
     queued: () => queued,
+    now: () => now,
     advance(ms: number) {
       now = new Date(now.getTime() + ms);
     },

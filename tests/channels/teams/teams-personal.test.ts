@@ -201,6 +201,31 @@ describe('Teams personal chat', () => {
     expect(connector.sentTo(dm)).toHaveLength(2);
   });
 
+  it('sends again, later and once, a reply Teams failed to take (500, then 429 with Retry-After)', async () => {
+    await h.post(personalMessage('hi'));
+    connector.fail((r) => r.method === 'POST' && r.path.startsWith(`/teams/v3/conversations/${dm}/activities`), 500);
+    connector.fail((r) => r.method === 'POST' && r.path.startsWith(`/teams/v3/conversations/${dm}/activities`), 429, 1, { 'retry-after': '3' });
+    const res = await h.post(personalMessage('no'));
+    // The turn is stored and answered; its reply is not lost but waits for its retry.
+    expect(res.status).toBe(200);
+    expect(connector.sentTo(dm).filter((r) => JSON.stringify(r.body).includes('@area#'))).toHaveLength(1);
+    const pending = (await h.store.claimOutbox('peek', new Date(h.now().getTime() + 60_000).toISOString(), new Date(h.now().getTime() + 61_000).toISOString(), 10))[0];
+    expect(pending).toMatchObject({ kind: 'reply', attempts: 1, lastError: expect.stringMatching(/^500/) as unknown });
+    await h.store.releaseLeases([pending!.id], 'peek', h.now().toISOString());
+    h.advance(1_000);
+    expect(await h.dispatcher.runOnce()).toBe(1);
+    // Refused again with 429: not before Retry-After (3 s).
+    h.advance(2_999);
+    expect(await h.dispatcher.runOnce()).toBe(0);
+    h.advance(1);
+    expect(await h.dispatcher.runOnce()).toBe(1);
+    const delivered = connector.sentTo(dm).filter((r) => JSON.stringify(r.body).includes('@area#'));
+    // Three attempts reached the connector, one was taken: the user sees the question once.
+    expect(delivered).toHaveLength(3);
+    expect(await h.store.getOutbox(pending!.id)).toMatchObject({ status: 'sent', attempts: 3 });
+    expect(await h.dispatcher.runOnce()).toBe(0);
+  });
+
   it('replies once to a redelivered activity', async () => {
     const message = personalMessage('what do I do?');
     expect((await h.post(message)).status).toBe(200);

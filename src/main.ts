@@ -141,9 +141,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
     log.info({ signal }, 'shutting down');
     server.close();
     clearInterval(retentionTimer);
-    void dispatcher
-      .stop()
-      .then(() => slackChannel?.idle())
+    // Slack work already acknowledged finishes first (its turns hand replies to the dispatcher), then the dispatcher
+    // sends what it holds; anything left is in the store for the next start.
+    void Promise.resolve(slackChannel?.idle())
+      .then(() => dispatcher.stop())
       .then(() => store.close())
       .then(() => process.exit(0));
   };

@@ -118,6 +118,30 @@ describe('Teams replies under faults (real processes)', () => {
     }
   }, 240_000);
 
+  it('a connector that never answers for one conversation holds up nobody else: other people run to their outcomes meanwhile', async () => {
+    const bot = await startBot({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cse-stuck-')) });
+    bots.push(bot);
+    const stuck = new Person(connector, 'stuck');
+    await stuck.say(bot, 'what do I do?');
+    connector.hold((conversationId) => conversationId === stuck.conversationId);
+    // Replies for this one hang (until the bot's own time-out); its next turns are still taken and answered.
+    for (const text of ['no', '1', 'done']) await stuck.post(bot, stuck.activity({ type: 'message', text }));
+    await connector.until('a reply to be held', () => connector.counts.held > 0);
+    const others = Array.from({ length: 40 }, (_, i) => new Person(connector, `free-${i}`));
+    await Promise.all(others.map(async (p, i) => {
+      for (const text of RUNS[i % 2]!.texts) await p.say(bot, text, 20_000);
+    }));
+    for (const [i, p] of others.entries()) expect(p.lastCard()).toContain(RUNS[i % 2]!.outcome);
+    // The stuck conversation has had nothing more while the others went round; once the connector answers again
+    // its questions arrive, in order, once each.
+    expect(stuck.received()).toBe(1);
+    connector.hold(null);
+    await connector.until('the stuck conversation to catch up', () => stuck.received() === 4, 60_000);
+    const refs = connector.sentTo(stuck.conversationId).map((a) => /"ref":"([^"]+)"/.exec(JSON.stringify(cardIn(a)))?.[1]);
+    expect(refs.map((r) => r?.split('#')[0])).toEqual(['@danger', '@area', 'nottingham-city/check-records', 'nottingham-city/case-reference']);
+    expect(connector.duplicates()).toEqual([]);
+  }, 120_000);
+
   it('two different Action.Submit clicks on one card at once: both card updates show the answer that was recorded, and one next question follows', async () => {
     const bot = await startBot({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cse-race-')) });
     bots.push(bot);

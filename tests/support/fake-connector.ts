@@ -62,9 +62,13 @@ export class FakeConnector {
     if (faults) this.random = prng(faults.seed);
   }
 
-  /** Leave calls for matching conversations unanswered (null: answer again). Held calls are never accepted. */
+  /**
+   * Leave calls for matching conversations unanswered (null: answer again). Held calls are never accepted; when the
+   * hold ends, the connections of the calls still held are dropped, as a restarted connector's would be.
+   */
   hold(match: ((conversationId: string) => boolean) | null): void {
     this.held = match;
+    if (match === null) for (const res of this.holding) res.destroy();
   }
 
   /** Messages posted into a conversation (sends and replies), oldest first. */

@@ -4,7 +4,8 @@
  * quick.md only, git-ignored).
  *
  * Everything talks over loopback only: the bots, a fake Bot Connector and a fake Slack Web API run here. The load is
- * bounded in turns and in time, and every process started is stopped at the end (also on failure).
+ * bounded in turns and in time. Every process started is stopped at the end, on failure, and on SIGINT/SIGTERM
+ * (bench/lib/proc.ts keeps them all).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
@@ -14,7 +15,7 @@ import { Client } from 'pg';
 import { FakeConnector } from './lib/fake-connector';
 import { FakeSlackApi } from './lib/fake-slack';
 import { LoopbackClient } from './lib/http';
-import { PeakRss, ROOT, rssMb, startServer, stopServer, type ServerProcess } from './lib/proc';
+import { installExitHandlers, leaving, PeakRss, ROOT, rssMb, runningChildren, startServer, stopAllChildren, stopServer, type ServerProcess } from './lib/proc';
 import { round, summarise } from './lib/stats';
 import { teamsWorkload, RUNS } from './lib/workloads';
 import { runLoad } from './lib/load';
@@ -45,7 +46,6 @@ const budget: Budget = quick
 const SCALE_RECORDS = quick ? 1000 : 10000;
 const STARTS = quick ? 2 : 5;
 
-const started: ServerProcess[] = [];
 const folders: string[] = [];
 let pgSchema: string | null = null;
 
@@ -56,16 +56,11 @@ const folder = (name: string) => {
   return dir;
 };
 
-async function start(name: string, entry: string, env: Record<string, string>): Promise<ServerProcess> {
-  const p = await startServer(name, entry, env, { nodeArgs: entry === OURS ? OURS_NODE_ARGS : [] });
-  started.push(p);
-  return p;
+function start(name: string, entry: string, env: Record<string, string>): Promise<ServerProcess> {
+  return startServer(name, entry, env, { nodeArgs: entry === OURS ? OURS_NODE_ARGS : [] });
 }
 
-async function stop(p: ServerProcess): Promise<void> {
-  await stopServer(p);
-  started.splice(started.indexOf(p), 1);
-}
+const stop = stopServer;
 
 /** A system the HTTP scenarios restart before each measurement (same entry, environment and data folder). */
 function restartable(name: string, entry: string, env: Record<string, string>): Restartable & { stop(): Promise<void> } {
@@ -103,14 +98,25 @@ async function postgres(): Promise<{ url: string; version: string } | null> {
   }
 }
 
-async function cleanUp(): Promise<void> {
-  await Promise.all([...started].map((p) => stopServer(p)));
+let cleaned: Promise<void> | null = null;
+/** Stops every server process, drops the PostgreSQL schema, removes the data folders; once, whoever asks first. */
+function cleanUp(): Promise<void> {
+  cleaned ??= (async () => {
+    const left = runningChildren();
+    if (left.length) log(`stopping ${left.length} server process(es): ${left.map((c) => c.pid).join(', ')}`);
+    await stopAllChildren();
+    await dropSchema();
+    for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+  })();
+  return cleaned;
+}
+
+async function dropSchema(): Promise<void> {
   if (pgSchema) {
     const client = new Client({ connectionString: PG_URL });
     await client.connect().then(() => client.query(`drop schema if exists ${pgSchema} cascade`)).catch(() => undefined);
     await client.end().catch(() => undefined);
   }
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 }
 
 function machine(pgVersion: string | null) {
@@ -220,9 +226,18 @@ async function main(): Promise<void> {
   log(`done in ${results.durationSeconds} s`);
 }
 
+installExitHandlers(cleanUp, log);
 main()
   .catch((e: unknown) => {
+    // Once a signal is being handled, what fails in the scenarios is its echo (servers stopped under them).
+    if (leaving() !== null) return;
     process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 1;
   })
-  .finally(() => cleanUp());
+  .finally(async () => {
+    if (leaving() !== null) return; // the exit handler cleans up and exits with its own code
+    await cleanUp();
+    // Nothing may keep the bench alive once it is done (a socket or timer left by a failed scenario, a fake still
+    // listening).
+    process.exit();
+  });

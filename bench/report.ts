@@ -3,6 +3,7 @@ import type { EnginePackResult } from './scenarios/engine';
 import type { PhaseResult, RatioResult } from './scenarios/http';
 import type { StartupSample } from './scenarios/startup';
 import type { LatencySummary } from './lib/stats';
+import { REPLY_DEADLINE_MS } from './lib/workloads';
 
 export interface Target {
   name: string;
@@ -26,7 +27,18 @@ export interface BenchResults {
     records: number;
     seedMs: number;
     idleRssMb: number;
-    underLoad: { concurrency: number; turns: number; replyMs: LatencySummary; turnsPerSecond: number; peakRssMb: number; runsWrong: number; errors: number };
+    underLoad: {
+      concurrency: number;
+      turns: number;
+      replyMs: LatencySummary;
+      ackMs: LatencySummary;
+      turnsPerSecond: number;
+      peakRssMb: number;
+      runsWrong: number;
+      errors: number;
+      lostReplies: number;
+      firstError: string | null;
+    };
     retention: { ms: number; deleted: Record<string, number> };
   };
   targets: Target[];
@@ -34,13 +46,18 @@ export interface BenchResults {
 
 const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
+/** Runs that ended anywhere but their outcome, plus turns that failed for any reason but a lost reply. */
+const wrongOf = (p: { runsWrong: number; errors: number; lostReplies: number }) => p.runsWrong + p.errors - p.lostReplies;
+
 export function targetsOf(r: BenchResults): Target[] {
   const top = Math.max(...r.budget.levels);
   const ratio = r.ratios.find((x) => x.concurrency === top);
   const slack = r.slack.find((x) => x.concurrency === top);
   const stateMax = Math.max(...r.engine.map((e) => e.stateBytes.worst));
   const rss = Math.max(r.scale.underLoad.peakRssMb, ...r.teams.filter((p) => p.system === 'ours-sqlite').map((p) => p.peakRssMb));
-  const wrong = [...r.teams, ...r.slack].reduce((s, p) => s + p.runsWrong + p.errors, 0) + r.scale.underLoad.runsWrong + r.scale.underLoad.errors;
+  const loads = [...r.teams, ...r.slack, r.scale.underLoad];
+  const lost = loads.reduce((s, p) => s + p.lostReplies, 0);
+  const wrong = loads.reduce((s, p) => s + wrongOf(p), 0);
   return [
     { name: `Teams turn p99 vs the floor at ${top} conversations`, target: '≤ 1.25 ×', measured: `${f(ratio?.p99VsFloor ?? NaN, 2)} ×`, met: (ratio?.p99VsFloor ?? Infinity) <= 1.25 },
     { name: `Teams throughput vs the floor at ${top}`, target: '≥ 0.85 ×', measured: `${f(ratio?.throughputVsFloor ?? NaN, 2)} ×`, met: (ratio?.throughputVsFloor ?? 0) >= 0.85 },
@@ -51,13 +68,13 @@ export function targetsOf(r: BenchResults): Target[] {
     { name: 'Stored state per conversation (full run, every indicator ticked, longest case reference)', target: '≤ 2048 B', measured: `${stateMax} B`, met: stateMax <= 2048 },
     { name: `Ready with an existing data folder (${r.scale.records} records), median of ${r.budget.starts}`, target: '≤ 1500 ms', measured: `${f(r.startup.existing.median, 0)} ms`, met: r.startup.existing.median <= 1500 },
     { name: 'Resident memory under load (peak)', target: '≤ 300 MB', measured: `${f(rss, 0)} MB`, met: rss <= 300 },
-    { name: 'Runs that ended anywhere but their outcome, or failed', target: '0', measured: String(wrong), met: wrong === 0 },
+    { name: 'Lost replies / runs that ended anywhere but their outcome, or failed', target: '0 lost / 0 wrong', measured: `${lost} lost / ${wrong} wrong`, met: lost === 0 && wrong === 0 },
   ];
 }
 
 function phaseRow(p: PhaseResult): string {
   const ack = p.ackMs ? `${f(p.ackMs.p50)} / ${f(p.ackMs.p99)}` : '–';
-  return `| ${p.channel} | ${p.system} | ${p.pack} | ${p.concurrency} | ${p.turns} | ${f(p.replyMs.p50)} | ${f(p.replyMs.p95)} | ${f(p.replyMs.p99)} | ${ack} | ${f(p.turnsPerSecond, 0)} | ${f(p.cpuMsPerTurn, 2)} | ${f(p.peakRssMb, 0)} | ${p.runsCompleted} / ${p.runsWrong + p.errors} |`;
+  return `| ${p.channel} | ${p.system} | ${p.pack} | ${p.concurrency} | ${p.turns} | ${f(p.replyMs.p50)} | ${f(p.replyMs.p95)} | ${f(p.replyMs.p99)} | ${ack} | ${f(p.turnsPerSecond, 0)} | ${f(p.cpuMsPerTurn, 2)} | ${f(p.peakRssMb, 0)} | ${p.runsCompleted} / ${wrongOf(p)} | ${p.lostReplies} |`;
 }
 
 export function renderMarkdown(r: BenchResults): string {
@@ -68,9 +85,9 @@ export function renderMarkdown(r: BenchResults): string {
   for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
   lines.push('', '**Ours ÷ baselines**, medians of per-round ratios (p99: lower is better; throughput: higher is better)', '', '| conversations | p99 ÷ floor | throughput ÷ floor | p99 ÷ peer | throughput ÷ peer |', '|---|---|---|---|---|');
   for (const x of r.ratios) lines.push(`| ${x.concurrency} | ${f(x.p99VsFloor, 2)} | ${f(x.throughputVsFloor, 2)} | ${f(x.p99VsPeer, 2)} | ${f(x.throughputVsPeer, 2)} |`);
-  lines.push('', '**Turns over HTTP** (latency in ms; Teams: POST answered, reply already at the connector; Slack: reply = the posted message)', '');
-  lines.push('| channel | system | pack | conv. | turns | p50 | p95 | p99 | ack p50 / p99 | turns/s | CPU ms/turn | peak RSS MB | runs / wrong |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('', `**Turns over HTTP** (latency in ms from sending a message to its reply reaching the fake Bot Connector or Slack Web API; ack: the HTTP answer to the message; wrong: runs that ended anywhere but their outcome, or failed; lost: replies not in within ${f(REPLY_DEADLINE_MS / 1000, 0)} s)`, '');
+  lines.push('| channel | system | pack | conv. | turns | p50 | p95 | p99 | ack p50 / p99 | turns/s | CPU ms/turn | peak RSS MB | runs / wrong | lost |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const p of [...r.teams, ...r.slack]) lines.push(phaseRow(p));
   lines.push('', '**Engine alone** (restore → step → persist, in process)', '', '| pack | turns | p50 µs | p95 µs | p99 µs | turns/s | CPU µs/turn | peak RSS MB | state B typical | state B worst |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const e of r.engine) lines.push(`| ${e.pack} | ${e.turns} | ${f(e.latencyUs.p50, 0)} | ${f(e.latencyUs.p95, 0)} | ${f(e.latencyUs.p99, 0)} | ${f(e.turnsPerSecond, 0)} | ${f(e.cpuUsPerTurn, 0)} | ${f(e.peakRssMb, 0)} | ${e.stateBytes.typical} | ${e.stateBytes.worst} |`);
@@ -83,7 +100,8 @@ export function renderMarkdown(r: BenchResults): string {
   lines.push('', `**Scale of records** (${sc.records} stored conversations and case records)`, '', '| measure | value |', '|---|---|');
   lines.push(`| written through the store's turn commit | ${f(sc.seedMs, 0)} ms |`);
   lines.push(`| RSS after start-up, idle | ${f(sc.idleRssMb, 0)} MB |`);
-  lines.push(`| Teams turn at ${sc.underLoad.concurrency} conversations, p50 / p95 / p99 | ${f(sc.underLoad.replyMs.p50)} / ${f(sc.underLoad.replyMs.p95)} / ${f(sc.underLoad.replyMs.p99)} ms (${f(sc.underLoad.turnsPerSecond, 0)} turns/s) |`);
+  const u = sc.underLoad;
+  lines.push(`| Teams turn at ${u.concurrency} conversations, p50 / p95 / p99 | ${f(u.replyMs.p50)} / ${f(u.replyMs.p95)} / ${f(u.replyMs.p99)} ms (${f(u.turnsPerSecond, 0)} turns/s${wrongOf(u) || u.lostReplies ? `; ${u.lostReplies} lost, ${wrongOf(u)} wrong` : ''}) |`);
   lines.push(`| peak RSS under that load | ${f(sc.underLoad.peakRssMb, 0)} MB |`);
   lines.push(`| retention run removing them all | ${f(sc.retention.ms, 0)} ms (${Object.entries(sc.retention.deleted).map(([k, v]) => `${v} ${k}`).join(', ')}) |`);
   return `${lines.join('\n')}\n`;

@@ -4,7 +4,8 @@
  * quick.md only, git-ignored).
  *
  * Everything talks over loopback only: the bots, a fake Bot Connector and a fake Slack Web API run here. The load is
- * bounded in turns and in time. Every process started is stopped at the end, on failure, and on SIGINT/SIGTERM
+ * bounded in turns and in time. Nothing a bot does or fails to do ends the run: a failed turn or a lost reply is
+ * counted in its scenario's results. Every process started is stopped at the end, on failure, and on SIGINT/SIGTERM
  * (bench/lib/proc.ts keeps them all).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -196,10 +197,21 @@ async function main(): Promise<void> {
     records: SCALE_RECORDS,
     seedMs: seeded.ms,
     idleRssMb,
-    underLoad: { concurrency: c, turns: load.turns, replyMs: summarise(load.replyMs), turnsPerSecond: round((load.turns / load.wallMs) * 1000), peakRssMb, runsWrong: load.runsWrong, errors: load.errors },
+    underLoad: {
+      concurrency: c,
+      turns: load.turns,
+      replyMs: summarise(load.replyMs),
+      ackMs: summarise(load.ackMs),
+      turnsPerSecond: round((load.turns / load.wallMs) * 1000),
+      peakRssMb,
+      runsWrong: load.runsWrong,
+      errors: load.errors,
+      lostReplies: load.lostReplies,
+      firstError: load.firstError,
+    },
     retention,
   };
-  log(`scale: idle RSS ${idleRssMb} MB, peak under load ${peakRssMb} MB, retention ${retention.ms} ms`);
+  log(`scale: idle RSS ${idleRssMb} MB, peak under load ${peakRssMb} MB, retention ${retention.ms} ms${load.errors || load.runsWrong ? `; ${load.errors} errors (${load.lostReplies} lost replies), ${load.runsWrong} wrong; first: ${load.firstError}` : ''}`);
   await connector.close();
   await slackApi.close();
 

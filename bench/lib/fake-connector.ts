@@ -6,18 +6,37 @@
  *
  * Replies are POST /v3/conversations/{id}/activities (sendToConversation) and POST …/activities/{replyToId}
  * (replyToActivity); PUT …/activities/{id} (updateActivity) is an update, not a reply.
+ *
+ * With fault rates (`FaultRates`), a share of calls is answered 429 with `Retry-After`, a share 500, and a share is
+ * held back and then answered normally; a failed call is not a received reply.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FaultPlan, type FaultRates } from './faults';
 import { ReplyBook, type ReplyCounts, type ReplyWait } from './reply-book';
+
+export interface FakeConnectorOptions {
+  faults?: FaultRates | null;
+}
 
 export class FakeConnector {
   private server: Server | null = null;
   private n = 0;
+  private plan: FaultPlan;
   private readonly book = new ReplyBook();
+  private readonly held = new Set<NodeJS.Timeout>();
   url = '';
 
-  /** Counts since the fake started: calls, replies and updates received, duplicates, late replies. */
+  constructor(options: FakeConnectorOptions = {}) {
+    this.plan = new FaultPlan(options.faults ?? null);
+  }
+
+  /** Faults from now on (null: none). The PRNG starts again from the rates' seed. */
+  setFaults(faults: FaultRates | null): void {
+    this.plan = new FaultPlan(faults);
+  }
+
+  /** Counts since the fake started: calls, replies received, failed and delayed on purpose, duplicates, late replies. */
   counts(): ReplyCounts {
     return { ...this.book.counts };
   }
@@ -29,7 +48,28 @@ export class FakeConnector {
       req.on('end', () => {
         this.book.counts.calls++;
         const body = Buffer.concat(chunks).toString();
+        const fault = this.plan.next();
         res.setHeader('content-type', 'application/json');
+        if (fault.kind === 'rate-limited') {
+          this.book.counts.failed429++;
+          res.statusCode = 429;
+          res.setHeader('retry-after', String(fault.retryAfterSeconds));
+          return res.end(JSON.stringify({ error: { code: 'TooManyRequests', message: 'Too many requests (bench fault).' } }));
+        }
+        if (fault.kind === 'server-error') {
+          this.book.counts.failed500++;
+          res.statusCode = 500;
+          return res.end(JSON.stringify({ error: { code: 'ServiceError', message: 'Internal error (bench fault).' } }));
+        }
+        if (fault.kind === 'delayed') {
+          this.book.counts.delayed++;
+          const timer = setTimeout(() => {
+            this.held.delete(timer);
+            this.answer(req.method ?? '', req.url ?? '', body, res);
+          }, fault.ms);
+          this.held.add(timer);
+          return;
+        }
         this.answer(req.method ?? '', req.url ?? '', body, res);
       });
     });
@@ -39,7 +79,7 @@ export class FakeConnector {
     return this.url;
   }
 
-  /** The answer; a reply or update is noted as it is answered. */
+  /** A successful answer; a reply or update is noted when it is answered (a held call counts once released). */
   private answer(method: string, url: string, body: string, res: ServerResponse): void {
     const path = decodeURIComponent(url);
     if (method === 'POST' && /\/v3\/conversations$/.test(path)) {
@@ -91,6 +131,8 @@ export class FakeConnector {
   }
 
   close(): Promise<void> {
+    for (const t of this.held) clearTimeout(t);
+    this.held.clear();
     this.book.cancelAll();
     return new Promise((ok) => {
       if (!this.server) return ok();

@@ -3,22 +3,40 @@
  * keeps, per channel, how many messages were posted, the last one (to check a run's outcome) and the hashes of what
  * was posted or updated (to find duplicates), so the load generator can time "posted reply" (`waitReply`).
  *
- * A reply is a chat.postMessage; chat.update is an update.
+ * A reply is a chat.postMessage; chat.update is an update. With fault rates (`FaultRates`), a share of calls is
+ * answered as Slack answers a rate limit (HTTP 429, `Retry-After`, `{ ok: false, error: 'ratelimited' }`), a share
+ * with HTTP 500, and a share is held back and then answered normally; a failed call is not a received reply.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FaultPlan, type FaultRates } from './faults';
 import { ReplyBook, type ReplyCounts, type ReplyWait } from './reply-book';
+
+export interface FakeSlackOptions {
+  faults?: FaultRates | null;
+}
 
 export class FakeSlackApi {
   private server: Server | null = null;
   private ts = 1_763_805_600;
   private views = 0;
+  private plan: FaultPlan;
   private readonly book = new ReplyBook();
-  /** Calls per method. */
+  private readonly held = new Set<NodeJS.Timeout>();
+  /** Calls per method (answered or failed). */
   readonly methods = new Map<string, number>();
   url = '';
 
-  /** Counts since the fake started: calls, messages posted and updated, duplicates, late replies. */
+  constructor(options: FakeSlackOptions = {}) {
+    this.plan = new FaultPlan(options.faults ?? null);
+  }
+
+  /** Faults from now on (null: none). The PRNG starts again from the rates' seed. */
+  setFaults(faults: FaultRates | null): void {
+    this.plan = new FaultPlan(faults);
+  }
+
+  /** Counts since the fake started: calls, messages received, failed and delayed on purpose, duplicates, late replies. */
   counts(): ReplyCounts {
     return { ...this.book.counts };
   }
@@ -96,6 +114,29 @@ export class FakeSlackApi {
         const args: Record<string, string> = type.includes('json')
           ? Object.fromEntries(Object.entries(JSON.parse(raw || '{}') as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))
           : Object.fromEntries(new URLSearchParams(raw));
+        const fault = this.plan.next();
+        if (fault.kind === 'rate-limited') {
+          this.book.counts.failed429++;
+          res.statusCode = 429;
+          res.setHeader('retry-after', String(fault.retryAfterSeconds));
+          res.setHeader('content-type', 'application/json');
+          return res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        }
+        if (fault.kind === 'server-error') {
+          this.book.counts.failed500++;
+          res.statusCode = 500;
+          res.setHeader('content-type', 'application/json');
+          return res.end(JSON.stringify({ ok: false, error: 'internal_error' }));
+        }
+        if (fault.kind === 'delayed') {
+          this.book.counts.delayed++;
+          const timer = setTimeout(() => {
+            this.held.delete(timer);
+            this.respond(method, args, res);
+          }, fault.ms);
+          this.held.add(timer);
+          return;
+        }
         this.respond(method, args, res);
       });
     });
@@ -106,6 +147,8 @@ export class FakeSlackApi {
   }
 
   close(): Promise<void> {
+    for (const t of this.held) clearTimeout(t);
+    this.held.clear();
     this.book.cancelAll();
     return new Promise((ok) => {
       if (!this.server) return ok();

@@ -2,7 +2,8 @@
  * What a fake platform has received, per conversation (Teams) or channel (Slack): how many replies, the last one's
  * body (to check a run's outcome), updates, duplicates, and the load generator's waits for "the next reply".
  *
- * A reply counts when the fake answered it with success. A reply (or update) whose body is identical to one already received in the same conversation is a duplicate: the scripted runs
+ * A reply counts when the fake answered it with success; a call the fake failed on purpose never counts. A reply (or
+ * update) whose body is identical to one already received in the same conversation is a duplicate: the scripted runs
  * never show the same view twice, so an identical body is a message delivered twice (a retry of a send that had in
  * fact arrived, say). A reply arriving in a conversation the load generator gave up waiting on is late.
  */
@@ -17,13 +18,19 @@ export interface ReplyCounts {
   replies: number;
   /** Of those, updates (Teams: PUT …/activities/{id}; Slack: chat.update). */
   updates: number;
+  /** Calls failed on purpose: 429 with Retry-After. */
+  failed429: number;
+  /** Calls failed on purpose: 500. */
+  failed500: number;
+  /** Calls held back on purpose, then answered normally. */
+  delayed: number;
   /** Replies or updates identical to one already received in the same conversation. */
   duplicates: number;
   /** Replies that came after the load generator gave up waiting on them (already counted lost). */
   late: number;
 }
 
-export const zeroCounts = (): ReplyCounts => ({ calls: 0, received: 0, replies: 0, updates: 0, duplicates: 0, late: 0 });
+export const zeroCounts = (): ReplyCounts => ({ calls: 0, received: 0, replies: 0, updates: 0, failed429: 0, failed500: 0, delayed: 0, duplicates: 0, late: 0 });
 
 /** The difference of two readings of a fake's counts (what happened during one measurement). */
 export function countsSince(before: ReplyCounts, now: ReplyCounts): ReplyCounts {

@@ -1,5 +1,6 @@
 /** The bench's results file, its targets (judged here, by the bench itself) and the Markdown table. */
 import type { EnginePackResult } from './scenarios/engine';
+import type { FaultsResult } from './scenarios/faults';
 import type { PhaseResult, RatioResult } from './scenarios/http';
 import type { StartupSample } from './scenarios/startup';
 import type { LatencySummary } from './lib/stats';
@@ -25,6 +26,7 @@ export interface BenchResults {
   teams?: PhaseResult[];
   ratios?: RatioResult[];
   slack?: PhaseResult[];
+  faults?: FaultsResult[];
   startup?: { fresh: StartupSample; existing: StartupSample; existingDev: StartupSample };
   scale?: {
     records: number;
@@ -91,6 +93,15 @@ export function targetsOf(r: BenchResults): Target[] {
       met: lost === 0 && wrong === 0,
     });
   }
+  for (const x of r.faults ?? []) {
+    const wrong = wrongOf(x);
+    targets.push({
+      name: `${x.channel === 'teams' ? 'Teams' : 'Slack'} under platform faults (${x.faultsText}), ${x.concurrency} conversations: lost replies / duplicates / wrong runs`,
+      target: '0 / 0 / 0',
+      measured: `${x.lostReplies} / ${x.duplicates} / ${wrong}`,
+      met: x.lostReplies === 0 && x.duplicates === 0 && wrong === 0,
+    });
+  }
   return targets;
 }
 
@@ -116,6 +127,17 @@ export function renderMarkdown(r: BenchResults): string {
     lines.push('| channel | system | pack | conv. | turns | p50 | p95 | p99 | ack p50 / p99 | turns/s | CPU ms/turn | peak RSS MB | runs / wrong | lost |');
     lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const p of phases) lines.push(phaseRow(p));
+  }
+  if (r.faults?.length) {
+    const x0 = r.faults[0]!;
+    lines.push('', `**Replies under platform faults** (our bot, SQLite; the fake platform fails ${x0.faultsText} of its calls; latency in ms to the reply's arrival; lost: no reply within ${f(x0.replyDeadlineMs / 1000, 0)} s; duplicate: a body received twice in one conversation; late: a lost reply that came after all)`, '');
+    lines.push('| channel | conv. | turns | p50 | p95 | p99 | ack p50 / p99 | turns/s | CPU ms/turn | runs / wrong | lost | duplicates | late | calls: 429 / 500 / delayed |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const x of r.faults) {
+      lines.push(
+        `| ${x.channel} | ${x.concurrency} | ${x.turns} | ${f(x.replyMs.p50)} | ${f(x.replyMs.p95)} | ${f(x.replyMs.p99)} | ${f(x.ackMs.p50)} / ${f(x.ackMs.p99)} | ${f(x.turnsPerSecond, 0)} | ${f(x.cpuMsPerTurn, 2)} | ${x.runsCompleted} / ${wrongOf(x)} | ${x.lostReplies} | ${x.duplicates} | ${x.lateReplies} | ${x.received.failed429} / ${x.received.failed500} / ${x.received.delayed} of ${x.received.calls} |`,
+      );
+    }
   }
   if (r.engine) {
     lines.push('', '**Engine alone** (restore → step → persist, in process)', '', '| pack | turns | p50 µs | p95 µs | p99 µs | turns/s | CPU µs/turn | peak RSS MB | state B typical | state B worst |', '|---|---|---|---|---|---|---|---|---|---|');

@@ -3,7 +3,7 @@
  * on this machine, then bench/results/latest.json, bench/results/latest.md and the table in docs/benchmarks.md
  * (--quick: quick.json and quick.md only; --only: partial.json and partial.md only; both git-ignored).
  *
- * Scenarios: engine, teams, slack, scale, startup (see SCENARIOS).
+ * Scenarios: engine, teams, slack, faults, scale, startup (see SCENARIOS).
  *
  * Everything talks over loopback only: the bots, a fake Bot Connector and a fake Slack Web API run here. The load is
  * bounded in turns and in time. Nothing a bot does or fails to do ends the run: a failed turn or a lost reply is
@@ -23,6 +23,7 @@ import { round, summarise } from './lib/stats';
 import { teamsWorkload, RUNS } from './lib/workloads';
 import { runLoad } from './lib/load';
 import { runEngineScenario } from './scenarios/engine';
+import { runFaultsScenario, type FaultsBudget } from './scenarios/faults';
 import { runSlackScenario, runTeamsScenario, type Budget, type Restartable } from './scenarios/http';
 import { startupSamples } from './scenarios/startup';
 import { seedRecords, timeRetention } from './scenarios/scale';
@@ -38,7 +39,7 @@ const OURS_NODE_ARGS = ((): string[] => {
   return m[1]!.trim().split(/\s+/).filter(Boolean);
 })();
 
-const SCENARIOS = ['engine', 'teams', 'slack', 'scale', 'startup'] as const;
+const SCENARIOS = ['engine', 'teams', 'slack', 'faults', 'scale', 'startup'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const args = process.argv.slice(2);
@@ -66,6 +67,17 @@ const budget: Budget = quick
   : { levels: [1, 50, 200], rounds: 3, turns: (c) => (c === 1 ? 400 : Math.max(3000, c * 25)), warmup: (c) => (c === 1 ? 100 : c * 4), deadlineMs: 60000 };
 const SCALE_RECORDS = quick ? 1000 : 10000;
 const STARTS = quick ? 2 : 5;
+/**
+ * The faults scenario: 200 conversations (50 in --quick); a reply not in within 60 s is lost (20 s in --quick). The
+ * load stops starting turns after `deadlineMs`, so against a bot that loses replies the scenario ends about a reply
+ * deadline after that.
+ */
+const FAULTS_BUDGET: FaultsBudget = quick
+  ? { concurrency: 50, warmupTurns: 50, turns: 1000, deadlineMs: 10000, replyDeadlineMs: 20000, settleMs: 2000 }
+  : { concurrency: 200, warmupTurns: 400, turns: 3000, deadlineMs: 60000, replyDeadlineMs: 60000, settleMs: 5000 };
+/** Slack under faults too: in a full run, or when asked for (--only faults); --quick alone runs Teams only. */
+const FAULTS_SLACK = !quick || only !== null;
+
 const folders: string[] = [];
 let pgSchema: string | null = null;
 
@@ -197,6 +209,21 @@ async function main(): Promise<void> {
         if (want('slack')) results.slack = await runSlackScenario(oursSqlite, slackApi, SIGNING_SECRET, budget, log);
       } finally {
         for (const s of [floor, peer, oursSqlite, oursPostgres]) await s?.stop();
+      }
+    }
+
+    // 7. Replies under platform faults: our bot on SQLite, a fake platform of its own that fails and delays calls.
+    if (want('faults')) {
+      results.faults = [];
+      const channels: ('teams' | 'slack')[] = FAULTS_SLACK ? ['teams', 'slack'] : ['teams'];
+      for (const channel of channels) {
+        const env = (url: string): Record<string, string> =>
+          channel === 'teams' ? { DATA_DIR: folder(`faults-${channel}`) } : { DATA_DIR: folder(`faults-${channel}`), SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: url };
+        const startBot = async (url: string) => {
+          const proc = await start(`ours-faults-${channel}`, OURS, env(url));
+          return { proc, stop: () => stop(proc) };
+        };
+        results.faults.push(await runFaultsScenario(channel, startBot, { budget: FAULTS_BUDGET, signingSecret: SIGNING_SECRET, progress: log }));
       }
     }
 

@@ -81,6 +81,16 @@ export class FakeConnector {
 
   /** A successful answer; a reply or update is noted when it is answered (a held call counts once released). */
   private answer(method: string, url: string, body: string, res: ServerResponse): void {
+    try {
+      this.answerOrThrow(method, url, body, res);
+    } catch {
+      // A malformed request (bad escape in the URL, bad JSON) is refused; it must never end the bench.
+      res.statusCode = 400;
+      res.end(JSON.stringify({ error: { code: 'BadArgument', message: 'Malformed request.' } }));
+    }
+  }
+
+  private answerOrThrow(method: string, url: string, body: string, res: ServerResponse): void {
     const path = decodeURIComponent(url);
     if (method === 'POST' && /\/v3\/conversations$/.test(path)) {
       const parsed = JSON.parse(body || '{}') as { members?: { id: string }[] };

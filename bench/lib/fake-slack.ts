@@ -111,9 +111,17 @@ export class FakeSlackApi {
         this.methods.set(method, (this.methods.get(method) ?? 0) + 1);
         const raw = Buffer.concat(chunks).toString();
         const type = req.headers['content-type'] ?? '';
-        const args: Record<string, string> = type.includes('json')
-          ? Object.fromEntries(Object.entries(JSON.parse(raw || '{}') as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))
-          : Object.fromEntries(new URLSearchParams(raw));
+        let args: Record<string, string>;
+        try {
+          args = type.includes('json')
+            ? Object.fromEntries(Object.entries(JSON.parse(raw || '{}') as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))
+            : Object.fromEntries(new URLSearchParams(raw));
+        } catch {
+          // Malformed JSON is refused as Slack refuses it; it must never end the bench.
+          res.statusCode = 200;
+          res.setHeader('content-type', 'application/json');
+          return res.end(JSON.stringify({ ok: false, error: 'invalid_json' }));
+        }
         const fault = this.plan.next();
         if (fault.kind === 'rate-limited') {
           this.book.counts.failed429++;

@@ -87,6 +87,12 @@ describe('FakeConnector', () => {
     expect(counts.duplicates).toBe(0);
   });
 
+  it('refuses a malformed request instead of throwing', async () => {
+    expect((await call('POST', `${connector.url}v3/conversations/a%E0%A4%A/activities`, '{}')).status).toBe(400);
+    expect((await call('POST', `${connector.url}v3/conversations`, '{not json')).status).toBe(400);
+    expect(connector.counts()).toMatchObject({ calls: 2, received: 0 });
+  });
+
   it('resolves a wait with the reply’s time, or null when none comes in time or the wait is cancelled (never a rejection)', async () => {
     const before = connector.repliesIn('a:w');
     const waiting = connector.waitReply('a:w', before, 5000);
@@ -110,6 +116,11 @@ describe('FakeSlackApi', () => {
     await api.listen();
   });
   afterEach(() => api.close());
+
+  it('refuses malformed JSON instead of throwing', async () => {
+    const answer = await call('POST', `${api.url}chat.postMessage`, '{not json');
+    expect(JSON.parse(answer.body)).toEqual({ ok: false, error: 'invalid_json' });
+  });
 
   it('answers a rate limit as Slack does and counts only chat.postMessage as a reply', async () => {
     api.setFaults({ rateLimited: 1, serverError: 0, delayed: 0 });

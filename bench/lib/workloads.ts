@@ -1,13 +1,18 @@
 /**
  * What the load generator sends: whole conversations as a Teams client or Slack sends them, with the check that each
  * run ended on its pack's outcome (so "fast" is never "fast and wrong").
+ *
+ * A turn is timed from sending the message to the arrival of its reply at the fake platform, on both channels: a
+ * bot may answer the request before it sends the reply (Slack always does; Teams does once replies go through the
+ * outbox). A reply that has not arrived within the reply deadline is a lost reply (LostReplyError): the turn fails
+ * and its run is abandoned, and the fake counts the reply as late should it still come.
  */
 import { randomBytes } from 'node:crypto';
 import { slackSignature } from '../../src/channels/slack/slack-signature';
 import type { FakeConnector } from './fake-connector';
 import type { FakeSlackApi } from './fake-slack';
 import type { LoopbackClient } from './http';
-import type { Run, Workload } from './load';
+import { LostReplyError, type Run, type Workload } from './load';
 
 /** The typed runs of the Teams and Slack test suites: from "what do I do?" to each pack's outcome. */
 export const RUNS = {
@@ -47,29 +52,56 @@ function teamsMessage(serviceUrl: string, conversation: string, user: string, te
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
+/** How long a turn waits for its reply before it counts as lost, unless a workload says otherwise. */
+export const REPLY_DEADLINE_MS = 30000;
+
 /**
  * A Teams 1:1 conversation over POST /api/messages. `texts` is what the user types; `outcome` is what the last
  * reply must contain. The floor (an echo bot) gets the same number of messages and must echo the last one.
+ *
+ * replyMs runs from sending the activity to the first reply the connector receives in the conversation after those
+ * already there (POST …/activities or …/activities/{replyToId}; a PUT update is not a reply); ackMs is the POST's
+ * round trip, which Teams waits for too. The next turn starts once both are in.
  */
-export function teamsWorkload(name: string, o: { client: LoopbackClient; bot: string; connector: FakeConnector; texts: (i: number) => readonly string[]; outcome: (i: number, texts: readonly string[]) => string }): Workload {
+export function teamsWorkload(
+  name: string,
+  o: { client: LoopbackClient; bot: string; connector: FakeConnector; texts: (i: number) => readonly string[]; outcome: (i: number, texts: readonly string[]) => string; replyDeadlineMs?: number },
+): Workload {
+  const deadline = o.replyDeadlineMs ?? REPLY_DEADLINE_MS;
   return {
     name,
     newRun(vu, i): Run {
       const conversation = `a:bench-${name}-${nonce}-${++runs}`;
       const user = `${name}-${nonce}-${vu}`;
       const texts = o.texts(vu + i);
-      o.connector.forget(conversation);
+      o.connector.open(conversation);
       return {
         turns: texts.length,
         async turn(k) {
+          const before = o.connector.repliesIn(conversation);
           const t0 = performance.now();
-          const res = await o.client.post(`${o.bot}/api/messages`, teamsMessage(o.connector.url, conversation, user, texts[k]!), JSON_HEADERS);
-          const replyMs = performance.now() - t0;
-          if (res.status !== 200 && res.status !== 202) throw new Error(`${name}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
-          return { replyMs };
+          const reply = o.connector.waitReply(conversation, before, deadline);
+          let res;
+          try {
+            res = await o.client.post(`${o.bot}/api/messages`, teamsMessage(o.connector.url, conversation, user, texts[k]!), JSON_HEADERS);
+          } catch (e) {
+            reply.cancel();
+            throw e;
+          }
+          const ackMs = performance.now() - t0;
+          if (res.status !== 200 && res.status !== 202) {
+            reply.cancel();
+            throw new Error(`${name}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+          }
+          const at = await reply.at;
+          if (at === null) {
+            o.connector.giveUp(conversation);
+            throw new LostReplyError(`${name}: no reply in ${conversation} within ${deadline} ms of turn ${k + 1} ("${texts[k]}")`);
+          }
+          return { replyMs: at - t0, ackMs };
         },
         check() {
-          const last = o.connector.last.get(conversation) ?? '';
+          const last = o.connector.last(conversation);
           o.connector.forget(conversation);
           return last.includes(o.outcome(vu + i, texts));
         },
@@ -107,8 +139,12 @@ export function slackDm(text: string, user: string, channel: string) {
   });
 }
 
-/** A Slack DM conversation: signed message.im events to /slack/events; the reply is the next chat.postMessage. */
-export function slackWorkload(name: string, o: { client: LoopbackClient; bot: string; api: FakeSlackApi; signingSecret: string; pack: (i: number) => Pack }): Workload {
+/**
+ * A Slack DM conversation: signed message.im events to /slack/events. replyMs runs to the next chat.postMessage in
+ * the DM at the fake Web API; ackMs is the HTTP acknowledgement.
+ */
+export function slackWorkload(name: string, o: { client: LoopbackClient; bot: string; api: FakeSlackApi; signingSecret: string; pack: (i: number) => Pack; replyDeadlineMs?: number }): Workload {
+  const deadline = o.replyDeadlineMs ?? REPLY_DEADLINE_MS;
   return {
     name,
     newRun(vu, i): Run {
@@ -116,11 +152,11 @@ export function slackWorkload(name: string, o: { client: LoopbackClient; bot: st
       const user = `U${id}`;
       const channel = `D${id}`;
       const run = RUNS[o.pack(vu + i)];
-      o.api.forget(channel);
+      o.api.open(channel);
       return {
         turns: run.texts.length,
         async turn(k) {
-          const before = o.api.postsIn(channel);
+          const before = o.api.repliesIn(channel);
           const body = slackDm(run.texts[k]!, user, channel);
           const timestamp = String(Math.floor(Date.now() / 1000));
           const headers = {
@@ -129,15 +165,28 @@ export function slackWorkload(name: string, o: { client: LoopbackClient; bot: st
             'x-slack-signature': slackSignature(o.signingSecret, timestamp, body),
           };
           const t0 = performance.now();
-          const replied = o.api.nextPost(channel, before);
-          const res = await o.client.post(`${o.bot}/slack/events`, body, headers);
+          const reply = o.api.waitReply(channel, before, deadline);
+          let res;
+          try {
+            res = await o.client.post(`${o.bot}/slack/events`, body, headers);
+          } catch (e) {
+            reply.cancel();
+            throw e;
+          }
           const ackMs = performance.now() - t0;
-          if (res.status !== 200) throw new Error(`${name}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
-          const at = await replied;
+          if (res.status !== 200) {
+            reply.cancel();
+            throw new Error(`${name}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+          }
+          const at = await reply.at;
+          if (at === null) {
+            o.api.giveUp(channel);
+            throw new LostReplyError(`${name}: no reply in ${channel} within ${deadline} ms of turn ${k + 1} ("${run.texts[k]}")`);
+          }
           return { ackMs, replyMs: at - t0 };
         },
         check() {
-          const last = o.api.last.get(channel) ?? '';
+          const last = o.api.last(channel);
           o.api.forget(channel);
           return last.includes(run.outcome);
         },

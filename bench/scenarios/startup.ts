@@ -3,10 +3,9 @@
  * folder and with one that already holds data. The server is started as `npm start` runs it once built
  * (node dist/main.js); the sources through tsx (`npm run dev`) are measured too, for comparison.
  */
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { request } from 'node:http';
-import { entryArgs, ROOT } from '../lib/proc';
+import { entryArgs, ROOT, spawnNode, stopChild } from '../lib/proc';
 import { median, round } from '../lib/stats';
 
 function freePort(): Promise<number> {
@@ -36,13 +35,13 @@ function healthy(port: number): Promise<boolean> {
 export async function timeToReady(entry: string, nodeArgs: string[], env: Record<string, string>): Promise<number> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, ...entryArgs(entry)], {
+  const child = spawnNode([...nodeArgs, ...entryArgs(entry)], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', MicrosoftAppId: '', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   let exited = false;
   child.on('exit', () => (exited = true));
   try {
@@ -53,12 +52,7 @@ export async function timeToReady(entry: string, nodeArgs: string[], env: Record
       await new Promise((r) => setTimeout(r, 5));
     }
   } finally {
-    if (!exited) {
-      await new Promise<void>((ok) => {
-        child.once('exit', () => ok());
-        child.kill('SIGTERM');
-      });
-    }
+    if (!exited) await stopChild(child);
   }
 }
 

@@ -337,10 +337,13 @@ export function createEngine(options: EngineOptions): Engine {
       if (hash < 0 || !Number.isInteger(seq) || seq + 1 !== state.seq) return null;
       const recorded = state.ctx.answers[node];
       if (!recorded || state.ctx.trail[state.ctx.trail.length - 1] !== node) return null;
-      // Going back from where the answer led shows that question again, as it was before it was answered.
+      if (!states.has(node)) return null;
+      // Going back from where the answer led shows the question again exactly as it was before it was answered. An
+      // answer that led to an interrupt (danger: yes) is not undone by "back", which leaves the interrupt instead:
+      // then the question is drawn at its own place in the run (the trail as it was before the answer).
       const back = engine.step(state, { type: 'command', command: 'back' }, now);
-      if (back.error || back.state.node !== node) return null;
-      const view: View = { ...back.view, ref };
+      const before = back.error === undefined && back.state.node === node ? back.state : { ...state, node, ctx: { ...state.ctx, trail: state.ctx.trail.slice(0, -1) } };
+      const view: View = { ...renderView(catalog, before, now), ref };
       if (view.kind === 'checklist') return { view, value: state.ctx.indicators[view.list] ?? [] };
       if (view.kind === 'case-reference') return { view, value: state.ctx.caseRef ?? 'skip' };
       return { view, value: recorded.v };

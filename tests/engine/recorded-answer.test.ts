@@ -52,6 +52,17 @@ describe('the answer recorded for a card just answered', () => {
     expect(session.view.ref).not.toBe(shown.ref);
   });
 
+  it.each(MODES)('an answer that led to an interrupt (immediate danger: yes), %s area mode', (mode) => {
+    const engine = engineFor(mode, 'nottingham-city');
+    const start = engine.start(at(0));
+    const answered = engine.step(start.state, { type: 'answer', ref: start.view.ref, value: 'yes' }, at(1));
+    expect(answered.state.node).toMatch(/emergency/);
+    const recorded = engine.recordedAnswer(answered.state, start.view.ref, at(2));
+    expect(recorded).not.toBeNull();
+    expect(withoutRef(recorded!.view)).toEqual(withoutRef(start.view));
+    expect(answerLabel(recorded!.view, recorded!.value)).toBe(answerLabel(start.view, 'yes'));
+  });
+
   it('gives nothing for a card older than the last answer, or for a ref that is not one', () => {
     const place = PLACES.find((p) => p.mode === 'single' && p.area === 'nottingham-city' && p.hops.length >= 2)!;
     const engine = engines.get(`${place.mode}:${place.area}`)!;

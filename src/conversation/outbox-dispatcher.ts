@@ -68,6 +68,9 @@ export class OutboxDispatcher {
   /** A wake-up for the earliest retry this process scheduled (the poll is the guarantee; this makes it prompt). */
   private retryTimer: { at: number; timer: NodeJS.Timeout } | null = null;
   private rerun = false;
+  /** Claimed rows not yet done: the poll claims more only while there is room, so leases are not taken too early. */
+  private claimedInFlight = 0;
+  private readonly maxClaimedInFlight: number;
 
   constructor(
     private readonly store: Store,
@@ -82,6 +85,7 @@ export class OutboxDispatcher {
     this.pollMs = options.pollMs ?? 1000;
     this.batch = options.batch ?? 50;
     this.sending = new TurnGate(options.concurrency ?? 32);
+    this.maxClaimedInFlight = 2 * (options.concurrency ?? 32);
     this.random = options.random ?? Math.random;
   }
 
@@ -122,10 +126,29 @@ export class OutboxDispatcher {
 
   /** Claims the due lane heads once and sends them; resolves when they are done. Returns how many were claimed. */
   async runOnce(): Promise<number> {
+    const { claimed, done } = await this.claimAndStart(this.batch);
+    await done;
+    return claimed;
+  }
+
+  /**
+   * Claims up to `limit` due lane heads and starts sending them. The poll does not wait for the sends: a claim run
+   * that waited for its slowest send (a recipient taking seconds) would hold back every retry due meanwhile.
+   */
+  private async claimAndStart(limit: number): Promise<{ claimed: number; done: Promise<unknown> }> {
     const now = this.options.clock();
-    const rows = await this.store.claimOutbox(this.worker, now.toISOString(), new Date(now.getTime() + this.leaseMs).toISOString(), this.batch);
-    await Promise.all(rows.map((row) => this.inLane(row, false)));
-    return rows.length;
+    const rows = await this.store.claimOutbox(this.worker, now.toISOString(), new Date(now.getTime() + this.leaseMs).toISOString(), limit);
+    this.claimedInFlight += rows.length;
+    const done = Promise.all(
+      rows.map((row) =>
+        this.inLane(row, false).finally(() => {
+          this.claimedInFlight--;
+          // The lane's next row (if any) can be claimed now, or there is room for rows that waited for some.
+          if (!this.stopped) this.kick();
+        }),
+      ),
+    );
+    return { claimed: rows.length, done };
   }
 
   /** One claim run at a time; a kick during a run asks for another right after it. */
@@ -139,10 +162,16 @@ export class OutboxDispatcher {
       return;
     }
     this.rerun = false;
-    const run = this.runOnce().catch((e: unknown) => {
-      this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'outbox run failed');
-      return 0;
-    });
+    // No room: a claimed row finishing kicks again.
+    const room = Math.min(this.batch, this.maxClaimedInFlight - this.claimedInFlight);
+    if (room <= 0) return;
+    const run = this.claimAndStart(room).then(
+      (r) => r.claimed,
+      (e: unknown) => {
+        this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'outbox run failed');
+        return 0;
+      },
+    );
     this.running = run;
     void run.then((claimed) => {
       this.running = null;

@@ -31,7 +31,11 @@ export interface DispatcherOptions {
   leaseMs?: number;
   pollMs?: number;
   batch?: number;
-  /** Messages being sent at once across lanes (one lane sends one at a time). */
+  /**
+   * Messages being sent at once across lanes (one lane sends one at a time). Default 256: sends mostly wait on the
+   * network, and with 10% of calls taking 2 s at ~300 turns a second, 32 slots filled with slow sends and held up
+   * every other conversation's reply (measured: p50 0.9 s with 32, 0.16 s with 256).
+   */
   concurrency?: number;
   /** For the jitter; tests pin it. */
   random?: () => number;
@@ -68,6 +72,7 @@ export class OutboxDispatcher {
   /** A wake-up for the earliest retry this process scheduled (the poll is the guarantee; this makes it prompt). */
   private retryTimer: { at: number; timer: NodeJS.Timeout } | null = null;
   private rerun = false;
+  private kickQueued = false;
   /** Claimed rows not yet done: the poll claims more only while there is room, so leases are not taken too early. */
   private claimedInFlight = 0;
   private readonly maxClaimedInFlight: number;
@@ -84,8 +89,8 @@ export class OutboxDispatcher {
     this.replies = { maxAttempts: options.replyMaxAttempts ?? 12, baseDelayMs: options.replyBaseDelayMs ?? 500, maxDelayMs: MAX_DELAY_MS };
     this.pollMs = options.pollMs ?? 1000;
     this.batch = options.batch ?? 50;
-    this.sending = new TurnGate(options.concurrency ?? 32);
-    this.maxClaimedInFlight = 2 * (options.concurrency ?? 32);
+    this.sending = new TurnGate(options.concurrency ?? 256);
+    this.maxClaimedInFlight = 2 * (options.concurrency ?? 256);
     this.random = options.random ?? Math.random;
   }
 
@@ -144,11 +149,21 @@ export class OutboxDispatcher {
         this.inLane(row, false).finally(() => {
           this.claimedInFlight--;
           // The lane's next row (if any) can be claimed now, or there is room for rows that waited for some.
-          if (!this.stopped) this.kick();
+          this.kickSoon();
         }),
       ),
     );
     return { claimed: rows.length, done };
+  }
+
+  /** A kick on the next turn of the event loop: sends finishing together ask for one claim, not one each. */
+  private kickSoon(): void {
+    if (this.kickQueued || this.stopped) return;
+    this.kickQueued = true;
+    setImmediate(() => {
+      this.kickQueued = false;
+      if (!this.stopped) this.kick();
+    });
   }
 
   /** One claim run at a time; a kick during a run asks for another right after it. */

@@ -437,12 +437,8 @@ export class KyselyStore implements Store {
       .orderBy('o.id')
       .limit(Math.floor(limit))
       .$if(pg, (q) => q.forUpdate().skipLocked());
-    const rows = await this.db
-      .updateTable('outbox')
-      .set({ locked_by: worker, locked_until: until, updated_at: at })
-      .where('id', 'in', due)
-      .returningAll()
-      .execute();
+    // On SQLite the claim joins the group commit like the turns: a claim of its own would fsync on the event loop.
+    const rows = await this.grouped((t) => t.updateTable('outbox').set({ locked_by: worker, locked_until: until, updated_at: at }).where('id', 'in', due).returningAll().execute());
     return rows.map(toOutboxRow).sort(byDueOrder);
   }
 

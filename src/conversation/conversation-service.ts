@@ -161,18 +161,7 @@ export class ConversationService {
    */
   async sendOutsideTurn(o: { conversationId: string; channel: Channel; recipient: string; messages: ReplyMessage[]; now: string }): Promise<void> {
     if (o.messages.length === 0) return;
-    const lease = this.leaseOf(o.now);
-    const rows: OutboxWrite[] = o.messages.map((m, i) => ({
-      id: randomUUID(),
-      conversationId: o.conversationId,
-      kind: 'reply',
-      channel: o.channel,
-      recipient: m.recipient ?? o.recipient,
-      payload: m.payload,
-      lane: m.lane ?? o.conversationId,
-      seq: i,
-      ...(lease && { lease }),
-    }));
+    const rows = this.replyRows(o, o.messages, 0);
     await this.store.enqueueOutbox(rows, o.now);
     this.sender?.deliverNow(rows.map((r) => rowOf(r, o.now)));
   }
@@ -317,16 +306,21 @@ export class ConversationService {
    * grows with each turn, so rows written in the same millisecond still sort right).
    */
   private repliesOf(request: TurnRequest, reply: TurnReply, version: number): OutboxWrite[] {
-    const lease = this.leaseOf(request.now);
-    return reply.messages.map((m, i) => ({
+    return this.replyRows({ ...request, recipient: request.userId }, reply.messages, version * 100);
+  }
+
+  /** Messages as reply rows of a conversation's lane, leased to this process's dispatcher when there is one. */
+  private replyRows(o: { conversationId: string; channel: Channel; recipient: string; now: string }, messages: ReplyMessage[], firstSeq: number): OutboxWrite[] {
+    const lease = this.leaseOf(o.now);
+    return messages.map((m, i) => ({
       id: randomUUID(),
-      conversationId: request.conversationId,
+      conversationId: o.conversationId,
       kind: 'reply',
-      channel: request.channel,
-      recipient: m.recipient ?? request.userId,
+      channel: o.channel,
+      recipient: m.recipient ?? o.recipient,
       payload: m.payload,
-      lane: m.lane ?? request.conversationId,
-      seq: version * 100 + i,
+      lane: m.lane ?? o.conversationId,
+      seq: firstSeq + i,
       ...(lease && { lease }),
     }));
   }

@@ -276,3 +276,26 @@ export function withoutRef(view: View): View {
 export function readSeed(name: string): string {
   return readFileSync(resolve(SEEDS, name), 'utf8');
 }
+
+/** A value that answers this place's question, taking the same exit as the generated path would. */
+export function validValue(place: Place): string | string[] {
+  if (place.node === '@danger') return 'no';
+  if (place.node === '@area') return place.area;
+  const step = place.step!;
+  switch (step.kind) {
+    case 'danger':
+      return 'no';
+    case 'question':
+      return step.answers.find((a) => !a.selfCheck)!.id;
+    case 'risk-level':
+      return step.levels[0]!.level;
+    case 'actions':
+      return 'done';
+    case 'checklist':
+      return [];
+    case 'case-reference':
+      return CASE_REF;
+    case 'outcome':
+      throw new Error('outcomes are not places');
+  }
+}

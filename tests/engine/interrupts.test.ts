@@ -4,7 +4,6 @@
  */
 import { createEngine, UnknownAreaError, type Engine, type View } from '../../src/engine';
 import {
-  CASE_REF,
   common,
   engineFor,
   nottingham,
@@ -12,6 +11,7 @@ import {
   placesOf,
   reach,
   sandwell,
+  validValue,
   withoutRef,
   type AreaId,
   type Mode,
@@ -29,28 +29,6 @@ const UNIQUE_PLACES = PLACES.filter((p) => !(p.step === null && p.area === 'sand
 
 const otherArea = (area: AreaId): AreaId => (area === 'sandwell' ? 'nottingham-city' : 'sandwell');
 
-/** A value that answers this place's question, taking the same exit as the generated path would. */
-function validValue(place: Place): string | string[] {
-  if (place.node === '@danger') return 'no';
-  if (place.node === '@area') return place.area;
-  const step = place.step!;
-  switch (step.kind) {
-    case 'danger':
-      return 'no';
-    case 'question':
-      return step.answers.find((a) => !a.selfCheck)!.id;
-    case 'risk-level':
-      return step.levels[0]!.level;
-    case 'actions':
-      return 'done';
-    case 'checklist':
-      return [];
-    case 'case-reference':
-      return CASE_REF;
-    case 'outcome':
-      throw new Error('outcomes are not places');
-  }
-}
 
 function expectedEmergencyTitle(place: Place): string {
   // Until the area is chosen, the area-neutral emergency step is shown.

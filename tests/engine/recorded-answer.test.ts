@@ -4,42 +4,20 @@
  * for an older card, whose question may have been answered differently since.
  */
 import { answerLabel, type Engine } from '../../src/engine';
-import { at, CASE_REF, engineFor, placesOf, reach, withoutRef, type AreaId, type Mode, type Place } from './helpers';
+import { at, engineFor, placesOf, reach, validValue, withoutRef, type AreaId, type Mode, type Place } from './helpers';
 
 const MODES: Mode[] = ['single', 'multi'];
 const AREAS: AreaId[] = ['nottingham-city', 'sandwell'];
 const engines = new Map<string, Engine>(MODES.flatMap((m) => AREAS.map((a) => [`${m}:${a}`, engineFor(m, a)] as const)));
 const PLACES: Place[] = MODES.flatMap((mode) => AREAS.flatMap((area) => placesOf(area, mode)));
 
-/** A value that answers the place's question without leaving the procedure (no emergency, no self-check). */
-function answerOf(place: Place): string | string[] {
-  if (place.node === '@danger') return 'no';
-  if (place.node === '@area') return place.area;
-  const step = place.step!;
-  switch (step.kind) {
-    case 'danger':
-      return 'no';
-    case 'question':
-      return step.answers.find((a) => !a.selfCheck)!.id;
-    case 'risk-level':
-      return step.levels[0]!.level;
-    case 'actions':
-      return 'done';
-    case 'checklist':
-      return [];
-    case 'case-reference':
-      return CASE_REF;
-    case 'outcome':
-      throw new Error('outcomes are not places');
-  }
-}
 
 describe('the answer recorded for a card just answered', () => {
   it.each(PLACES.map((p) => [p.label, p] as const))('%s', (_label, place) => {
     const engine = engines.get(`${place.mode}:${place.area}`)!;
     const { session } = reach(engine, place);
     const shown = session.view;
-    const value = answerOf(place);
+    const value = validValue(place);
     expect(session.click(value).error).toBeUndefined();
 
     const recorded = engine.recordedAnswer(session.state, shown.ref, at(99));

@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mulberry32 } from '../../bench/lib/faults';
 
 export interface Faults {
   /** Shares of calls, each chosen by a seeded PRNG: answered 429 (Retry-After: 1), answered 500, answered late. */
@@ -26,18 +27,6 @@ export interface Accepted {
   activityId: string | null;
   body: Record<string, unknown>;
   raw: string;
-}
-
-/** mulberry32: small, seeded, good enough to spread faults evenly and repeatably. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class FakeConnector {
@@ -59,7 +48,7 @@ export class FakeConnector {
   /** Misbehave from now on (null: behave). */
   setFaults(faults: Faults | null): void {
     this.faults = faults;
-    if (faults) this.random = prng(faults.seed);
+    if (faults) this.random = mulberry32(faults.seed);
   }
 
   /**

@@ -67,7 +67,9 @@ function renderRecord(r: Chronology['caseRecords'][number], n: number): string[]
   out.push(`- Case reference: ${r.caseRef ?? '(none given)'}`);
   out.push(`- Conversation: \`${r.conversationId}\``);
   out.push(`- Area: ${line(s.areaName)} (\`${r.area}\`)`);
-  out.push(`- Procedure: ${line(s.procedure)}; pack version ${r.packVersion}, reviewed ${s.reviewed}`);
+  // Records written before packs said "checked against the source" carry the same date as `reviewed`.
+  const checked = s.checked ?? (s as { reviewed?: string }).reviewed ?? 'unknown';
+  out.push(`- Procedure: ${line(s.procedure)}; pack version ${r.packVersion}, checked against its source ${checked}`);
   out.push(`- Outcome: ${line(s.outcome.title)} (\`${r.outcome}\`)`);
   out.push(`- Immediate danger: ${s.immediateDanger ?? 'not asked'}`);
   out.push(`- Risk level: ${s.riskLevel ? `${line(s.riskLevel.label)} (\`${s.riskLevel.id}\`)` : 'not assessed'}`);

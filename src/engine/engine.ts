@@ -12,8 +12,8 @@ import {
   type StepResult,
   type View,
 } from './types';
+import { provenance } from '../procedure/provenance';
 import {
-  provenance,
   caseSummary,
   contactsNotice,
   glossaryNotice,
@@ -51,7 +51,7 @@ export interface Engine {
   canResume(state: unknown): state is ConversationState;
   /** The enabled pack's version for an area, for audit rows. */
   packVersion(area: string): string | undefined;
-  /** "Nottingham City CSE pathway, version 1.0.0, reviewed 2026-11-22" for an enabled area. */
+  /** The provenance line of an enabled area (see views.ts provenance). */
   provenance(area: string): string | undefined;
   /**
    * The question behind `ref`, as it was shown, and the answer recorded for it, when answering it was the run's last

@@ -148,7 +148,8 @@ export interface CaseSummary {
   areaName: string;
   procedure: string;
   packVersion: string;
-  reviewed: string;
+  /** When the pack was last checked against its source document (older records say `reviewed`). */
+  checked: string;
   provenance: string;
   caseRef: string | null;
   outcome: { step: string; title: string };

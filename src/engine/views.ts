@@ -1,4 +1,5 @@
 import type { Action, Common, Procedure, Step } from '../procedure/schema';
+import { provenance } from '../procedure/provenance';
 import { nodeKey, parseNodeKey } from './machine';
 import {
   SPECIAL,
@@ -14,10 +15,6 @@ import {
 
 const COMMANDS_HINT = 'or type: back, restart, contacts, emergency, help';
 
-/** "Nottingham City CSE pathway, version 1.0.0, reviewed 2026-11-22". */
-export function provenance(p: Procedure): string {
-  return `${p.procedure}, version ${p.version}, reviewed ${p.reviewed}`;
-}
 
 export function contactView(p: Procedure, id: string): ContactView {
   const c = p.contacts.find((x) => x.id === id);
@@ -117,7 +114,7 @@ export function caseSummary(
     areaName: p.name,
     procedure: p.procedure,
     packVersion: p.version,
-    reviewed: p.reviewed,
+    checked: p.checked,
     provenance: provenance(p),
     caseRef: state.ctx.caseRef,
     outcome: { step: outcome.id, title: outcome.title },

@@ -1,5 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { Common, Procedure } from './schema';
@@ -71,12 +71,22 @@ function sortProblems(problems: Problem[]): Problem[] {
   return [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-/** Parses and checks one procedure pack's text; throws ProcedureInvalidError naming file and line. */
-export function parseProcedure(text: string, file: string): Procedure {
+/** The folder beside the packs that holds the councils' source documents each pack names. */
+export const SOURCES_DIR = 'sources';
+
+/**
+ * Parses and checks one procedure pack's text; throws ProcedureInvalidError naming file and line. With
+ * `sourcesDir`, the source document the pack names must be there: a pack is checked against a document the project
+ * carries, never one that only exists on somebody's machine.
+ */
+export function parseProcedure(text: string, file: string, sourcesDir?: string): Procedure {
   const { doc, counter, data } = parseYaml(text, file);
   const parsed = Procedure.safeParse(data);
   if (!parsed.success) throw new ProcedureInvalidError(sortProblems(zodProblems(parsed.error, doc, counter, file)));
   const found: PathProblem[] = checkProcedure(parsed.data);
+  if (sourcesDir !== undefined && !existsSync(join(sourcesDir, parsed.data.source))) {
+    found.push({ path: ['source'], message: `source document "${parsed.data.source}" is not in ${sourcesDir}` });
+  }
   if (found.length > 0) {
     throw new ProcedureInvalidError(
       sortProblems(found.map((p) => ({ file, ...locate(doc, counter, p.path), path: pathText(p.path), message: p.message }))),
@@ -85,9 +95,9 @@ export function parseProcedure(text: string, file: string): Procedure {
   return parsed.data;
 }
 
-/** Reads one procedure pack from disk. */
+/** Reads one procedure pack from disk; its source document must be in the `sources` folder beside it. */
 export function loadProcedureFile(file: string): Procedure {
-  return parseProcedure(readFileSync(file, 'utf8'), file);
+  return parseProcedure(readFileSync(file, 'utf8'), file, join(dirname(file), SOURCES_DIR));
 }
 
 /** Parses the area-neutral wording file. */

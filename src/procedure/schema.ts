@@ -211,10 +211,14 @@ export const Procedure = z
     name: Text,
     /** The procedure's title, shown in the provenance line. */
     procedure: Text,
-    /** File name of the source document in shared/seeds. */
+    /** File name of the council's source document, kept in the `sources` folder beside the pack. */
     source: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a file name, no folders'),
     version: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a version like 1.0.0'),
-    reviewed: IsoDate,
+    /**
+     * When the pack was last checked, line by line, against its source. Not a date of the council's: neither source
+     * document gives one, and nothing here may read as if the council reviewed the pack.
+     */
+    checked: IsoDate,
     start: Id,
     contacts: z.array(Contact).min(1),
     guidance: z.array(Guidance).default([]),

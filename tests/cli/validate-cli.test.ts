@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runValidate, validateFolder } from '../../src/cli/validate';
@@ -22,6 +22,7 @@ beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'validate-'));
   mkdirSync(join(tmp, 'common'));
   writeFileSync(join(tmp, 'common', 'common.yaml'), readFileSync(join(root, 'dialogs', 'common', 'common.yaml')));
+  cpSync(join(root, 'dialogs', 'sources'), join(tmp, 'sources'), { recursive: true });
   writeFileSync(join(tmp, 'sandwell.yaml'), readFileSync(join(root, 'dialogs', 'sandwell.yaml')));
   const text = readFileSync(join(root, 'dialogs', 'nottingham-city.yaml'), 'utf8');
   const bad = text.replace('    next: case-reference\n', '    next: no-such-step\n');
@@ -70,6 +71,7 @@ describe('validate (in-process)', () => {
     try {
       mkdirSync(join(dir, 'common'));
       writeFileSync(join(dir, 'common', 'common.yaml'), readFileSync(join(root, 'dialogs', 'common', 'common.yaml')));
+      cpSync(join(root, 'dialogs', 'sources'), join(dir, 'sources'), { recursive: true });
       const sandwell = readFileSync(join(root, 'dialogs', 'sandwell.yaml'), 'utf8');
       writeFileSync(join(dir, 'a.yaml'), sandwell);
       writeFileSync(join(dir, 'b.yaml'), sandwell);

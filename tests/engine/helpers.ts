@@ -10,7 +10,8 @@ import { loadProcedureFile, parseCommon } from '../../src/procedure/load';
 import type { Procedure, Step } from '../../src/procedure/schema';
 
 export const DIALOGS = resolve(__dirname, '../../dialogs');
-export const SEEDS = resolve(__dirname, '../../../shared/seeds');
+/** The councils' source documents, kept beside the packs. */
+export const SOURCES = resolve(DIALOGS, 'sources');
 
 export const nottingham = loadProcedureFile(resolve(DIALOGS, 'nottingham-city.yaml'));
 export const sandwell = loadProcedureFile(resolve(DIALOGS, 'sandwell.yaml'));
@@ -274,7 +275,7 @@ export function withoutRef(view: View): View {
 }
 
 export function readSeed(name: string): string {
-  return readFileSync(resolve(SEEDS, name), 'utf8');
+  return readFileSync(resolve(SOURCES, name), 'utf8');
 }
 
 /** A value that answers this place's question, taking the same exit as the generated path would. */

@@ -72,8 +72,8 @@ interface OutcomeSpec {
   contacts: ContactShown[];
 }
 
-const NOTTINGHAM_PROVENANCE = 'Nottingham City CSE pathway, version 1.0.0, reviewed 2026-11-22';
-const SANDWELL_PROVENANCE = 'Sandwell CSE practice guidance, version 1.0.0, reviewed 2026-11-22';
+const NOTTINGHAM_PROVENANCE = 'Nottingham City CSE pathway (source: 000_d20a7b7ff364f6d9.txt); pack 1.0.0, checked against the source on 2026-11-22';
+const SANDWELL_PROVENANCE = 'Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.0.0, checked against the source on 2026-11-22';
 
 const OUTCOMES = {
   strategyMeeting: {
@@ -743,7 +743,7 @@ describe.each(MODES)('%s-area mode', (mode) => {
         areaName: packs[path.area].name,
         procedure: packs[path.area].procedure,
         packVersion: '1.0.0',
-        reviewed: '2026-11-22',
+        checked: '2026-11-22',
         provenance: path.outcome.provenance,
         caseRef: path.caseRef,
         outcome: { step: path.outcome.step, title: path.outcome.title },

@@ -1,10 +1,13 @@
 /**
  * Pack checks: broken fixtures (tests/fixtures/packs, each valid.yaml with one fault) must be refused with the file,
- * the exact line and a message naming the fault; the real packs must load clean and match their seeds.
+ * the exact line and a message naming the fault; the real packs must load clean and match their source documents
+ * (dialogs/sources).
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { checkProcedure } from '../../src/procedure/checks';
+import { provenance } from '../../src/procedure/provenance';
 import {
   formatProblem,
   loadCatalogue,
@@ -17,7 +20,6 @@ import type { Procedure } from '../../src/procedure/schema';
 
 const FIXTURES = resolve(__dirname, '../fixtures/packs');
 const DIALOGS = resolve(__dirname, '../../dialogs');
-const SHARED = resolve(__dirname, '../../../shared');
 const fixture = (name: string) => resolve(FIXTURES, name);
 
 function problemsOf(load: () => unknown): ProcedureInvalidError {
@@ -149,7 +151,7 @@ describe('a pack with one fault is refused, naming the file and the exact line',
 
 const nottinghamFile = resolve(DIALOGS, 'nottingham-city.yaml');
 const sandwellFile = resolve(DIALOGS, 'sandwell.yaml');
-const seed = (name: string) => readFileSync(resolve(SHARED, 'seeds', name), 'utf8');
+const seed = (name: string) => readFileSync(resolve(DIALOGS, 'sources', name), 'utf8');
 const NOTTINGHAM_SEED = seed('000_d20a7b7ff364f6d9.txt');
 const SANDWELL_SEED = seed('004_fcdd3354f01d9305.txt');
 
@@ -249,7 +251,36 @@ describe('the real packs', () => {
     expect(text.match(/\b\d{4,}(?: \d{3,})+\b/g)).toBeNull();
   });
 
-  test('the call-999 step is the project\'s stated reading, not an invention of the pack', () => {
-    expect(readFileSync(resolve(SHARED, 'procedures.md'), 'utf8')).toContain('call-999 step');
+  test('each pack names its source document, which the project carries, and is checked against it', () => {
+    for (const [p, text] of [
+      [nottingham, NOTTINGHAM_SEED],
+      [sandwell, SANDWELL_SEED],
+    ] as const) {
+      expect(text.length).toBeGreaterThan(1000);
+      expect(provenance(p)).toContain(`(source: ${p.source})`);
+      // Nothing reads as if the council reviewed the pack.
+      expect(provenance(p)).not.toMatch(/review/i);
+    }
+  });
+
+  test('a pack whose source document is missing is refused, naming the line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cse-source-'));
+    const text = readFileSync(sandwellFile, 'utf8').replace(`source: ${'004_fcdd3354f01d9305.txt'}`, 'source: not-there.txt');
+    writeFileSync(join(dir, 'sandwell.yaml'), text);
+    const line = text.split('\n').findIndex((l) => l.startsWith('source:')) + 1;
+    let error: unknown;
+    try {
+      loadProcedureFile(join(dir, 'sandwell.yaml'));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ProcedureInvalidError);
+    expect((error as ProcedureInvalidError).problems).toEqual([expect.objectContaining({ line, path: 'source', message: expect.stringContaining('not-there.txt') as unknown })]);
+  });
+
+  test('Sandwell\'s call-999 step is labelled general practice, not a step of its document', () => {
+    const danger = sandwell.steps.find((s) => s.id === sandwell.start);
+    expect(danger?.kind).toBe('danger');
+    expect(JSON.stringify(danger)).toMatch(/General safeguarding practice, not a step of the Sandwell guidance/);
   });
 });

@@ -40,7 +40,7 @@ export function summary(caseRef: string | null, completedAt: string): CaseSummar
     areaName: 'Nottingham City',
     procedure: 'Child Sexual Exploitation procedure',
     packVersion: PACK,
-    reviewed: '2024-03-01',
+    checked: '2024-03-01',
     provenance: 'Nottingham City CSE procedure, pack 2024.3',
     caseRef,
     outcome: { step: `${AREA}/open-case`, title: 'Open a case and refer to MASH' },

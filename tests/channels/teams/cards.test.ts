@@ -132,6 +132,8 @@ function expectAll<T extends { label: string }>(items: T[], check: (item: T) => 
 }
 
 const bodyText = (card: AdaptiveCard) => ofType(card.body, 'TextBlock').map((t) => t.text as string);
+/** A TextBlock's text as Teams shows it: the Markdown escapes the cards add (a file name's "_" as "\\_") undone. */
+const shown = (text: string) => text.replace(/\\([*_`[\]#>+\-.)])/g, '$1');
 /** The items of the Markdown lists on a card ("- item" lines, separated by "\r" as Teams documents). */
 const listItems = (card: unknown): string[] =>
   ofType(card, 'TextBlock').flatMap((t) => (t.text as string).split(/\r\n?|\n/).flatMap((line) => (line.startsWith('- ') ? [line.slice(2)] : [])));
@@ -175,7 +177,7 @@ describe('viewCard', () => {
         const title = ofType(box, 'TextBlock')[0]!;
         if (box.type !== 'Container' || title.text !== notice.title) problems.push('notice is not first');
         if (notice.kind === 'error' && (title.color !== 'attention' || box.style !== 'attention')) problems.push('error not in attention colour');
-        for (const line of notice.lines) if (!strings(box).some((s) => s.includes(line))) problems.push(`notice line missing: ${line}`);
+        for (const line of notice.lines) if (!strings(box).some((s) => shown(s).includes(line))) problems.push(`notice line missing: ${line}`);
       }
       const position = body[i]!;
       const title = body[i + 1]!;
@@ -324,7 +326,7 @@ describe('viewCard', () => {
       if (view.kind !== 'outcome') return [];
       const problems: string[] = [];
       const text = bodyText(card).join('\n');
-      const provenance = bodyText(card).find((t) => t.includes(view.provenance));
+      const provenance = bodyText(card).find((t) => shown(t).includes(view.provenance));
       if (!provenance) problems.push('no provenance');
       // Prominent: straight under the title, in bold.
       const body = card.body as Json[];

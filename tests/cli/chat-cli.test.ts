@@ -43,7 +43,7 @@ describe('npm run chat (piped input)', () => {
     expect(r.stdout).toContain('Strategy meeting needed');
     expect(r.stdout).toContain('diary.manager@nottinghamcity.gov.uk');
     expect(r.stdout).toContain('seiu@nottinghamshire.pnn.police.uk');
-    expect(r.stdout).toContain('Nottingham City CSE pathway (source: 000_d20a7b7ff364f6d9.txt); pack 1.0.0, checked against the source on 2026-11-22');
+    expect(r.stdout).toContain('Nottingham City CSE pathway (source: 000_d20a7b7ff364f6d9.txt); pack 1.1.0, checked against the source on 2026-12-01');
   });
 
   it('walks Sandwell (with an emergency, help and a typo on the way) to its outcome with no Nottingham contact', () => {
@@ -54,7 +54,7 @@ describe('npm run chat (piped input)', () => {
     expect(r.stdout).toContain('NWG assessment: what happens next');
     expect(r.stdout).toContain('If a MASE meeting is scheduled, you will receive a calendar invite');
     expect(r.stdout).toContain('you will invite the Child and their family to the MASE meeting');
-    expect(r.stdout).toContain('Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.0.0, checked against the source on 2026-11-22');
+    expect(r.stdout).toContain('Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.1.0, checked against the source on 2026-12-01');
     const nottingham = loadProcedureFile(join(root, 'dialogs', 'nottingham-city.yaml'));
     for (const c of nottingham.contacts) {
       if (c.email) expect(r.stdout).not.toContain(c.email);

@@ -89,6 +89,6 @@ describe('Mermaid escaping', () => {
 
   it('escapes a pack\'s text that holds quotes (the emergency basis)', () => {
     const chart = toMermaid(pack('nottingham-city'));
-    expect(chart).toContain('box #quot;Call');
+    expect(chart).toContain('pathway: #quot;Call');
   });
 });

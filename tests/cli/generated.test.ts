@@ -71,7 +71,7 @@ describe('docs/flowcharts', () => {
       expect(md).toContain('```mermaid\nflowchart TD\n');
     }
     expect(files.find((f) => f.path === `${FLOWCHART_DIR}/nottingham-city.md`)!.content).toContain(
-      'Nottingham City CSE pathway (source: 000_d20a7b7ff364f6d9.txt); pack 1.0.0, checked against the source on 2026-11-22',
+      'Nottingham City CSE pathway (source: 000_d20a7b7ff364f6d9.txt); pack 1.1.0, checked against the source on 2026-12-01',
     );
   });
 });

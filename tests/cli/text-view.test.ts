@@ -63,7 +63,7 @@ describe('renderView', () => {
     const { text } = run('nottingham-city', ['yes']);
     expect(text).toContain('Call Emergency Service');
     expect(text).toContain('Emergency Service: phone 999');
-    expect(text).toContain('Basis: Nottingham City pathway, box "Call Emergency Service"');
+    expect(text).toContain('Basis: Nottingham City CSE pathway: "Call Emergency Service"');
     expect(text).toContain('"carry on"');
   });
 
@@ -78,7 +78,7 @@ describe('renderView', () => {
     expect(outcome).toContain('Contacts:');
     expect(outcome).toContain('Never assume that someone else will address sexual exploitation issues');
     expect(outcome).toContain('Case reference: ABC123');
-    expect(outcome.trimEnd().split('\n').at(-1)).toBe('Nottingham City CSE pathway (source: 000_d20a7b7ff364f6d9.txt); pack 1.0.0, checked against the source on 2026-11-22');
+    expect(outcome.trimEnd().split('\n').at(-1)).toBe('Nottingham City CSE pathway (source: 000_d20a7b7ff364f6d9.txt); pack 1.1.0, checked against the source on 2026-12-01');
   });
 
   it('renders each view of a run through the area question to the outcome', () => {
@@ -135,7 +135,7 @@ describe('renderNotice and the chat session', () => {
     expect(chat.finished).toBe(true);
     expect(text).toContain('NWG assessment: what happens next');
     expect(text).toContain('If a MASE meeting is scheduled, you will receive a calendar invite');
-    expect(text).toContain('Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.0.0, checked against the source on 2026-11-22');
+    expect(text).toContain('Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.1.0, checked against the source on 2026-12-01');
     expect(text).not.toMatch(/Nottingham|nottingham|0115|pnn\.police/);
   });
 

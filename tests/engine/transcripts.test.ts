@@ -45,14 +45,13 @@ const N = {
   seiu: { name: 'Sexual Exploitation Investigation Unit', email: 'seiu@nottinghamshire.pnn.police.uk' },
   cseCoordinator: { name: 'CSE Coordinator' },
   principleManager: { name: 'Principle Manager of IRO team' },
-  concernsNetwork: { name: 'Concerns Network (Police intelligence)', email: 'cnm@nottinghamshire.pnn.police.uk' },
+  // The pathway names a form and an address, not a team.
+  concernsNetwork: { name: 'Concerns Network Information Sharing Form', email: 'cnm@nottinghamshire.pnn.police.uk' },
 } satisfies Record<string, ContactShown>;
 
 const S = {
   teamManager: { name: 'Your Team Manager' },
   cseTeam: { name: 'The CSE team' },
-  cseTeamManager: { name: 'CSE Team Manager' },
-  policeCseCoordinator: { name: 'Police CSE Coordinator' },
   triX: { name: 'Tri X' },
   website: { name: 'Sandwell Safeguarding Children Board Website' },
 } satisfies Record<string, ContactShown>;
@@ -72,8 +71,8 @@ interface OutcomeSpec {
   contacts: ContactShown[];
 }
 
-const NOTTINGHAM_PROVENANCE = 'Nottingham City CSE pathway (source: 000_d20a7b7ff364f6d9.txt); pack 1.0.0, checked against the source on 2026-11-22';
-const SANDWELL_PROVENANCE = 'Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.0.0, checked against the source on 2026-11-22';
+const NOTTINGHAM_PROVENANCE = 'Nottingham City CSE pathway (source: 000_d20a7b7ff364f6d9.txt); pack 1.1.0, checked against the source on 2026-12-01';
+const SANDWELL_PROVENANCE = 'Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.1.0, checked against the source on 2026-12-01';
 
 const OUTCOMES = {
   strategyMeeting: {
@@ -98,8 +97,9 @@ const OUTCOMES = {
     position: 'Outcome: monitor (open case)',
     title: 'Meeting not needed: monitor case',
     provenance: NOTTINGHAM_PROVENANCE,
-    actions: [['Monitor case.  Record any changes. Complete toolkit again. Consider CAF.', [N.socialWorker]], POLICE_INTELLIGENCE],
-    contacts: [N.socialWorker, N.concernsNetwork],
+    // "Monitor case…" names nobody: no contact is attached to it.
+    actions: [['Monitor case.  Record any changes. Complete toolkit again. Consider CAF.', []], POLICE_INTELLIGENCE],
+    contacts: [N.concernsNetwork],
   },
   referChildrenAndFamiliesDirect: {
     step: 'outcome-refer-children-and-families-direct',
@@ -128,11 +128,12 @@ const OUTCOMES = {
     actions: [
       [
         'The CSE Team Manager along with the Police CSE Coordinator will review the risk assessment and decide if a MASE is required; you will receive a notification via an LCS or EHM case note of the decision of the CSE Team. If a MASE meeting is scheduled, you will receive a calendar invite',
-        [S.cseTeamManager, S.policeCseCoordinator],
+        // Reviewers, not people for the worker to contact: the worker hears back by an LCS or EHM case note.
+        [],
       ],
       ['As the Social Worker or Lead Professional, you will invite the Child and their family to the MASE meeting and all relevant professionals.', []],
     ],
-    contacts: [S.cseTeamManager, S.policeCseCoordinator],
+    contacts: [],
   },
   noSpecificConcerns: {
     step: 'outcome-no-specific-concerns',
@@ -702,7 +703,7 @@ describe('the contact strings each area must never show are the ones that identi
   });
   test('a Nottingham City run must not show these Sandwell contacts', () => {
     expect(FOREIGN['nottingham-city']).toEqual(
-      expect.arrayContaining(['Tri X', 'Sandwell Safeguarding Children Board Website', 'CSE Team Manager', 'Police CSE Coordinator', 'Your Team Manager']),
+      expect.arrayContaining(['Tri X', 'Sandwell Safeguarding Children Board Website', 'Your Team Manager']),
     );
   });
   test('the phone numbers and e-mails the outcomes show are the seed\'s, character for character', () => {
@@ -742,8 +743,8 @@ describe.each(MODES)('%s-area mode', (mode) => {
         area: path.area,
         areaName: packs[path.area].name,
         procedure: packs[path.area].procedure,
-        packVersion: '1.0.0',
-        checked: '2026-11-22',
+        packVersion: '1.1.0',
+        checked: '2026-12-01',
         provenance: path.outcome.provenance,
         caseRef: path.caseRef,
         outcome: { step: path.outcome.step, title: path.outcome.title },

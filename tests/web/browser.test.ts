@@ -110,7 +110,7 @@ const NOTTINGHAM_CONTACTS = ['diary.manager@nottinghamcity.gov.uk', 'seiu@nottin
     const outcome = await newestText(page);
     expect(outcome).toContain('Strategy meeting needed');
     for (const contact of NOTTINGHAM_CONTACTS) expect(outcome).toContain(contact);
-    expect(outcome).toContain('Nottingham City CSE pathway (source: 000_d20a7b7ff364f6d9.txt); pack 1.0.0, checked against the source on 2026-11-22');
+    expect(outcome).toContain('Nottingham City CSE pathway (source: 000_d20a7b7ff364f6d9.txt); pack 1.1.0, checked against the source on 2026-12-01');
     // Answered cards can't be clicked again: the earlier questions have no buttons left.
     expect(await page.locator('li.bot.answered button').count()).toBe(0);
     // Saved beside the test (git-ignored) so a test run never changes a tracked file; docs/web-chat.png is a copy.
@@ -142,7 +142,7 @@ const NOTTINGHAM_CONTACTS = ['diary.manager@nottinghamcity.gov.uk', 'seiu@nottin
     expect(outcome).toContain('NWG assessment: what happens next');
     expect(outcome).toContain('CSE Team Manager');
     expect(outcome).toContain('Police CSE Coordinator');
-    expect(outcome).toContain('Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.0.0, checked against the source on 2026-11-22');
+    expect(outcome).toContain('Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.1.0, checked against the source on 2026-12-01');
     const everything = await page.locator('body').innerText();
     for (const contact of [...NOTTINGHAM_CONTACTS, '0115 876 4800']) expect(everything).not.toContain(contact);
     await context.close();

@@ -26,7 +26,7 @@ import {
 offline();
 
 const NOTTINGHAM_CONTACTS = ['0115 876 4800', 'nottinghamcity.gov.uk', 'pnn.police.uk', 'Children & Families Direct', 'Children &amp; Families Direct', 'Diary Manager'];
-const PROVENANCE = 'Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.0.0, checked against the source on 2026-11-22';
+const PROVENANCE = 'Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.1.0, checked against the source on 2026-12-01';
 const SELF_CHECK_ANSWERS = ['yes', 'no', 'yes', 'no', 'yes', 'yes', 'no'];
 
 describe('Slack DM: a Sandwell case by clicks', () => {

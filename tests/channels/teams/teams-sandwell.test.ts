@@ -25,7 +25,7 @@ offline();
 
 /** no danger → Sandwell → no self-check → specific concerns: yes → actions done → case ref → NWG done → Medium/Serious. */
 const SANDWELL_RUN = ['no', '2', '2', '1', 'done', 'SW123', 'done', '2'];
-const PROVENANCE = 'Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.0.0, checked against the source on 2026-11-22';
+const PROVENANCE = 'Sandwell CSE practice guidance (source: 004_fcdd3354f01d9305.txt); pack 1.1.0, checked against the source on 2026-12-01';
 const NOTTINGHAM = ['0115 876 4800', 'nottinghamcity.gov.uk', 'pnn.police.uk'];
 
 describe('Teams: a Sandwell run end to end', () => {

@@ -56,6 +56,9 @@ const S = {
   website: { name: 'Sandwell Safeguarding Children Board Website' },
 } satisfies Record<string, ContactShown>;
 
+/** Every Nottingham outcome starts with this, once: the pathway ties it to every completed toolkit. */
+const SEND_TOOLKIT: [string, ContactShown[]] = ['Send completed CSE Toolkit to: CSE Coordinator; Principle Manager of IRO team', [N.cseCoordinator, N.principleManager]];
+
 const POLICE_INTELLIGENCE: [string, ContactShown[]] = [
   'If concerns are related to Police intelligence please complete a Concerns Network Information Sharing Form and send to: cnm@nottinghamshire.pnn.police.uk',
   [N.concernsNetwork],
@@ -81,16 +84,16 @@ const OUTCOMES = {
     title: 'Strategy meeting needed',
     provenance: NOTTINGHAM_PROVENANCE,
     actions: [
+      SEND_TOOLKIT,
       ['Arrange via Diary Manager (Attach completed toolkit)', [N.diaryManager]],
       ['Invite the Sexual Exploitation Investigation Unit and email toolkit to: seiu@nottinghamshire.pnn.police.uk', [N.seiu]],
       ['Invite all other relevant professionals', []],
       ['Consider inviting young person and carers if appropriate', []],
       ['Strategy meeting to decided risk levels: Emerging, Medium or High', []],
       ['Recommendations made: S47, ICPC, ASHA etc.', []],
-      ['Send completed CSE Toolkit to: CSE Coordinator; Principle Manager of IRO team', [N.cseCoordinator, N.principleManager]],
       POLICE_INTELLIGENCE,
     ],
-    contacts: [N.diaryManager, N.seiu, N.cseCoordinator, N.principleManager, N.concernsNetwork],
+    contacts: [N.cseCoordinator, N.principleManager, N.diaryManager, N.seiu, N.concernsNetwork],
   },
   monitorOpenCase: {
     step: 'outcome-monitor-open-case',
@@ -98,16 +101,16 @@ const OUTCOMES = {
     title: 'Meeting not needed: monitor case',
     provenance: NOTTINGHAM_PROVENANCE,
     // "Monitor case…" names nobody: no contact is attached to it.
-    actions: [['Monitor case.  Record any changes. Complete toolkit again. Consider CAF.', []], POLICE_INTELLIGENCE],
-    contacts: [N.concernsNetwork],
+    actions: [SEND_TOOLKIT, ['Monitor case.  Record any changes. Complete toolkit again. Consider CAF.', []], POLICE_INTELLIGENCE],
+    contacts: [N.cseCoordinator, N.principleManager, N.concernsNetwork],
   },
   referChildrenAndFamiliesDirect: {
     step: 'outcome-refer-children-and-families-direct',
     position: 'Outcome: refer to Children & Families Direct',
     title: 'Medium / high risk factors: refer to Children & Families Direct',
     provenance: NOTTINGHAM_PROVENANCE,
-    actions: [['Refer to Children & Families Direct (0115 876 4800)', [N.childrenAndFamiliesDirect]], POLICE_INTELLIGENCE],
-    contacts: [N.childrenAndFamiliesDirect, N.concernsNetwork],
+    actions: [SEND_TOOLKIT, ['Refer to Children & Families Direct (0115 876 4800)', [N.childrenAndFamiliesDirect]], POLICE_INTELLIGENCE],
+    contacts: [N.cseCoordinator, N.principleManager, N.childrenAndFamiliesDirect, N.concernsNetwork],
   },
   monitorNotOpenCase: {
     step: 'outcome-monitor-not-open-case',
@@ -115,10 +118,11 @@ const OUTCOMES = {
     title: 'Vulnerable or emerging risk indicators: monitor case',
     provenance: NOTTINGHAM_PROVENANCE,
     actions: [
+      SEND_TOOLKIT,
       ['If vulnerable or emerging risk indicators, monitor case. Record any changes. Complete toolkit again. Consider a CAF', []],
       POLICE_INTELLIGENCE,
     ],
-    contacts: [N.concernsNetwork],
+    contacts: [N.cseCoordinator, N.principleManager, N.concernsNetwork],
   },
   whatHappensNext: {
     step: 'outcome-what-happens-next',

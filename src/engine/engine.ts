@@ -13,6 +13,7 @@ import {
   type View,
 } from './types';
 import { provenance } from '../procedure/provenance';
+import { caseReferenceRule } from '../procedure/case-reference';
 import {
   caseSummary,
   contactsNotice,
@@ -90,8 +91,6 @@ export function commandOf(text: string): Command | { glossary: string } | null {
   return null;
 }
 
-/** A case reference: letters, digits, "/" and "-", with at least one digit, so a name cannot pass for one. */
-const CASE_REF = /^(?=[^\s]*\d)[A-Za-z0-9][A-Za-z0-9/-]{0,31}$/;
 
 /** Builds an engine over the enabled procedures. */
 export function createEngine(options: EngineOptions): Engine {
@@ -195,9 +194,8 @@ export function createEngine(options: EngineOptions): Engine {
       case 'case-reference': {
         const v = text.trim();
         if (SKIP.has(t) || v === '') return { type: 'ANSWER', value: 'skip', at: now, caseRef: null };
-        if (!CASE_REF.test(v)) {
-          return 'A case reference is the council\'s case number: letters and digits (with at least one digit), no spaces, up to 32 characters. Never type the child\'s name. Or type "skip".';
-        }
+        const rule = caseReferenceRule(procedures.get(state.ctx.area ?? '')?.caseReference);
+        if (!rule.accepts(v)) return rule.refusal;
         return { type: 'ANSWER', value: 'given', at: now, caseRef: v };
       }
       case 'actions':

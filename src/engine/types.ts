@@ -124,7 +124,11 @@ export type View =
   | (ViewBase & { kind: 'checklist'; list: string; note?: string; groups: IndicatorGroupView[] })
   | (ViewBase & { kind: 'risk-level'; options: OptionView[]; levelsNote?: string; ticked: TickedList[] })
   | (ViewBase & { kind: 'actions'; actions: ActionView[]; continueLabel: string; basis?: string })
-  | (ViewBase & { kind: 'case-reference' })
+  | (ViewBase & {
+      kind: 'case-reference';
+      /** What a case reference is in this area (the pack's format, or the default), for an input's hint and check. */
+      format: { description: string; example: string; inputPattern: string };
+    })
   | (ViewBase & {
       kind: 'outcome';
       actions: ActionView[];

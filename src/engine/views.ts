@@ -1,5 +1,6 @@
 import type { Action, Common, Procedure, Step } from '../procedure/schema';
 import { provenance } from '../procedure/provenance';
+import { caseReferenceRule } from '../procedure/case-reference';
 import { nodeKey, parseNodeKey } from './machine';
 import {
   SPECIAL,
@@ -287,6 +288,7 @@ export function renderView(catalog: Catalog, state: ConversationState, now: stri
         ...at,
         kind: 'case-reference',
         title: step.text,
+        format: caseReferenceFormatOf(p),
         hint: `Type the case reference or "skip", ${COMMANDS_HINT}.`,
       };
     case 'outcome':
@@ -357,4 +359,10 @@ export function glossaryNotice(catalog: Catalog, area: string | null, term: stri
     title: entry.expansion ? `${entry.term}: ${entry.expansion}` : entry.term,
     lines: [entry.meaning],
   };
+}
+
+/** The area's case-reference format as a view shows it. */
+function caseReferenceFormatOf(p: Procedure): { description: string; example: string; inputPattern: string } {
+  const rule = caseReferenceRule(p.caseReference);
+  return { description: rule.description, example: rule.example, inputPattern: rule.inputPattern };
 }

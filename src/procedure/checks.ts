@@ -1,4 +1,20 @@
-import type { Procedure, Step } from './schema';
+import type { CaseReferenceFormat, Procedure, Step } from './schema';
+import { caseReferenceRule, NAME_LIKE } from './case-reference';
+
+/** A council's case-reference format must compile, accept its own example, and refuse anything written like a name. */
+function caseReferenceProblems(format: CaseReferenceFormat): PathProblem[] {
+  try {
+    new RegExp(format.pattern);
+  } catch {
+    return [{ path: ['caseReference', 'pattern'], message: 'is not a valid regular expression' }];
+  }
+  const rule = caseReferenceRule(format);
+  const problems: PathProblem[] = [];
+  if (!rule.accepts(format.example)) problems.push({ path: ['caseReference', 'example'], message: 'is not accepted by the pattern' });
+  const names = NAME_LIKE.filter((n) => rule.accepts(n));
+  if (names.length > 0) problems.push({ path: ['caseReference', 'pattern'], message: `accepts what could be a name (${names.map((n) => `"${n}"`).join(', ')})` });
+  return problems;
+}
 
 /** A problem found by a check, placed by its path in the pack (the loader turns the path into a line). */
 export interface PathProblem {
@@ -51,6 +67,7 @@ export function checkProcedure(p: Procedure): PathProblem[] {
     ...duplicates(p.indicatorLists, (l) => l.id, (i) => ['indicatorLists', i, 'id'], 'indicator list id'),
     ...duplicates(p.glossary, (g) => g.term.toUpperCase(), (i) => ['glossary', i, 'term'], 'glossary term'),
   );
+  if (p.caseReference) problems.push(...caseReferenceProblems(p.caseReference));
   const indicatorIds = new Set<string>();
   p.indicatorLists.forEach((list, li) => {
     problems.push(...duplicates(list.groups, (g) => g.id, (gi) => ['indicatorLists', li, 'groups', gi, 'id'], 'indicator group id'));

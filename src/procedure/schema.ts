@@ -173,6 +173,19 @@ export const RiskLevelStep = z
   })
   .strict();
 
+/**
+ * A council's case-reference format: a regular expression (the engine anchors it), an example that it accepts, and
+ * a description shown to the user. It must refuse names (checked at load: see case-reference.ts).
+ */
+export const CaseReferenceFormat = z
+  .object({
+    pattern: z.string().min(1).max(200),
+    example: z.string().min(1).max(32),
+    description: Text,
+  })
+  .strict();
+export type CaseReferenceFormat = z.output<typeof CaseReferenceFormat>;
+
 export const CaseReferenceStep = z
   .object({
     ...stepBase,
@@ -219,6 +232,8 @@ export const Procedure = z
      * document gives one, and nothing here may read as if the council reviewed the pack.
      */
     checked: IsoDate,
+    /** The council's case-reference format; without one the default (case-reference.ts) holds. */
+    caseReference: CaseReferenceFormat.optional(),
     start: Id,
     contacts: z.array(Contact).min(1),
     guidance: z.array(Guidance).default([]),

@@ -268,6 +268,18 @@ describe.each(backends('conversation'))('conversation service on %s', (_name, ba
     expect(audit.filter((a) => a.kind === 'acknowledged')).toHaveLength(1);
   });
 
+  it('stores and logs nothing of a case reference it refused (a name typed in its place)', async () => {
+    const store = await backend.open();
+    const { log, lines } = capturedLogger();
+    const service = new ConversationService(engine, store, log);
+    const refused = await run(service, 'web:refused', ['no', '1', 'done', 'Jayden2011']);
+    if (refused.status !== 'reply') throw new Error('no reply');
+    expect(refused.result.error?.code).toBe('invalid_answer');
+    expect(lines.join('\n')).not.toContain('Jayden');
+    expect(JSON.stringify(await store.getConversation('web:refused'))).not.toContain('Jayden');
+    expect(JSON.stringify(await store.audit({ conversationId: 'web:refused' }))).not.toContain('Jayden');
+  });
+
   it('never writes an answer, indicator text or case reference to the logs', async () => {
     const store = await backend.open();
     const { log, lines } = capturedLogger();

@@ -19,7 +19,7 @@ import { engineFor, packs, type AreaId, type Mode } from './helpers';
 
 const LIMIT = 2048;
 /** The longest case reference the engine accepts: 32 characters. */
-const LONGEST_REF = 'AB/1234-5678/9012-3456/7890-WXYZ';
+const LONGEST_REF = 'AB/1234-5678/9012-3456/7890-WXY1';
 /** The longest gap between two turns of a conversation that is kept: a millisecond under 30 days. */
 const TURN_MS = 30 * 86_400_000 - 1;
 const START = Date.UTC(2026, 2, 2, 9, 0, 0, 123);

@@ -116,6 +116,32 @@ describe('a pack with one fault is refused, naming the file and the exact line',
     for (const p of problems) expect({ line: p.line, text: lines[p.line - 1] }).toEqual({ line: p.line, text: expect.stringContaining(p.text) as unknown });
   });
 
+  describe("a council's case-reference format", () => {
+    const valid = readFileSync(fixture('valid.yaml'), 'utf8');
+    const withFormat = (format: string) => valid.replace('start: danger\n', `${format}start: danger\n`);
+    const problems = (format: string) => {
+      try {
+        parseProcedure(withFormat(format), 'packs/format.yaml');
+        return [];
+      } catch (e) {
+        return (e as ProcedureInvalidError).problems.map(brief);
+      }
+    };
+
+    test('is accepted when it compiles, takes its example and refuses names', () => {
+      const text = withFormat('caseReference:\n  pattern: "CF[0-9]{6}"\n  example: CF123456\n  description: the council\'s case number, CF and six digits\n');
+      expect(parseProcedure(text, 'packs/format.yaml').caseReference).toEqual({ pattern: 'CF[0-9]{6}', example: 'CF123456', description: "the council's case number, CF and six digits" });
+    });
+
+    test.each([
+      ['a pattern that does not compile', 'caseReference:\n  pattern: "CF[0-9"\n  example: CF1\n  description: d\n', 'caseReference.pattern', /not a valid regular expression/],
+      ['an example the pattern refuses', 'caseReference:\n  pattern: "CF[0-9]{6}"\n  example: CF12\n  description: d\n', 'caseReference.example', /not accepted by the pattern/],
+      ['a pattern that lets names through', 'caseReference:\n  pattern: "[A-Za-z]+[0-9]*"\n  example: AB1\n  description: d\n', 'caseReference.pattern', /could be a name \("Jayden2011", "JaneSmith"/],
+    ])('is refused: %s', (_what, format, path, message) => {
+      expect(problems(format)).toEqual([{ line: expect.any(Number) as unknown, path, message: expect.stringMatching(message) as unknown }]);
+    });
+  });
+
   test('a YAML syntax error is refused at its line', () => {
     const path = fixture('yaml-syntax.yaml');
     const error = problemsOf(() => loadProcedureFile(path));

@@ -11,6 +11,7 @@
  *
  * Buttons and what they send back: see ./blocks/slack-action.ts.
  */
+import { CASE_REF_MAX } from '../../procedure/case-reference';
 import { SPECIAL, type ActionView, type CaseSummary, type ContactView, type Notice, type OptionView, type TickedList, type View } from '../../engine';
 import {
   actionRows,
@@ -435,8 +436,8 @@ export function caseRefModal(view: View & { kind: 'case-reference' }): SlackModa
         type: 'input',
         block_id: CASE_REF_BLOCK,
         label: plain('Case reference', LIMITS.inputLabel),
-        hint: plain("The council's case number: letters and digits, with at least one digit, no spaces. Never a name.", LIMITS.inputHint),
-        element: { type: 'plain_text_input', action_id: CASE_REF_ACTION, max_length: LIMITS.caseRefLength, placeholder: plain('e.g. 123456', LIMITS.placeholder) },
+        hint: plain(`${capitalised(view.format.description)}. Never a name.`, LIMITS.inputHint),
+        element: { type: 'plain_text_input', action_id: CASE_REF_ACTION, max_length: CASE_REF_MAX, placeholder: plain(`e.g. ${view.format.example}`, LIMITS.placeholder) },
       },
     ],
   };
@@ -559,3 +560,5 @@ export function homeView(input: {
   const blocks = full.length <= LIMITS.homeBlocks ? full : packSections(build(false), LIMITS.homeBlocks);
   return { type: 'home', blocks };
 }
+
+const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

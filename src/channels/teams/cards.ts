@@ -8,6 +8,7 @@
  * Every card stays under MAX_CARD_BYTES (28 KB of JSON): when a view would not fit, its guidance and record are
  * shortened to a pointer ("type guidance").
  */
+import { CASE_REF_MAX } from '../../procedure/case-reference';
 import { SPECIAL, type ActionView, type CaseSummary, type ContactView, type Notice, type OptionView, type TickedList, type View } from '../../engine';
 import { CASE_REF_INPUT, CASE_REF_VALUE, CHECKLIST_VALUE, INDICATOR_INPUT_PREFIX, MANAGER_INPUT } from './cards/card-action';
 import {
@@ -50,12 +51,6 @@ export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; ver
 /** The text of the card posted in a channel or group chat. */
 export const CHANNEL_POINTER_TEXT = "I've sent you a private message to go through the CSE procedure.";
 
-/**
- * What the case-reference input accepts: the engine's rule (letters, digits, "/" and "-", starting with a letter or
- * digit, at least one digit) written without a look-ahead so every client's regex engine runs it. Checked in the
- * client too, so a name typed by mistake is stopped before it leaves the user's device. maxLength gives the 32.
- */
-export const CASE_REF_PATTERN = '^(?:[A-Za-z][A-Za-z/-]*)?[0-9][A-Za-z0-9/-]*$';
 
 const COMMAND_BUTTONS = [
   { command: 'emergency', title: 'Emergency', style: 'destructive' },
@@ -249,10 +244,11 @@ function bodyOf(view: View, detail: Detail): CardElement[] {
           type: 'Input.Text',
           id: CASE_REF_INPUT,
           label: 'Case reference',
-          placeholder: 'e.g. 123456 — never a name',
-          maxLength: 32,
-          regex: CASE_REF_PATTERN,
-          errorMessage: 'A case reference is the council\'s case number: letters and digits with at least one digit, no spaces. Never a name.',
+          placeholder: `e.g. ${view.format.example} — never a name`,
+          maxLength: CASE_REF_MAX,
+          // Checked in the client too, so a name typed by mistake is stopped before it leaves the user's device.
+          regex: view.format.inputPattern,
+          errorMessage: `A case reference is ${view.format.description}. Never a name.`,
           spacing: 'medium',
         },
         ...buttonRows([

@@ -66,7 +66,7 @@ describe('card labels', () => {
     const checklist: View = { ...base, kind: 'checklist', list: 'l', groups: [{ id: 'g', title: 'G', items: [{ id: 'i1', n: 1, text: 'x' }, { id: 'i2', n: 2, text: 'y' }] }] };
     expect(answerLabel(checklist, ['i2'])).toBe('Ticked: 2');
     expect(answerLabel(checklist, [])).toBe('None of these');
-    const caseRef: View = { ...base, kind: 'case-reference' };
+    const caseRef: View = { ...base, kind: 'case-reference', format: { description: 'd', example: 'AB1', inputPattern: '^.*$' } };
     expect(answerLabel(caseRef, 'AB123')).toBe('Case reference: AB123');
     expect(answerLabel(caseRef, 'skip')).toBe('No case reference');
   });

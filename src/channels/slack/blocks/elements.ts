@@ -46,7 +46,6 @@ export const LIMITS = {
   modalSubmit: 24,
   modalClose: 24,
   privateMetadata: 3000,
-  caseRefLength: 32,
   /** Our own bound on a message's `text` (Slack cuts at 40,000): it is what a notification shows, so it stays short. */
   messageText: 3000,
   /**

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStore, SQLITE_FILE, type AuditEntry, type CaseRecordWrite, type Store } from '../store';
+import { immediateDangerText } from '../engine';
 
 export const EXPORT_EXIT = { ok: 0, notFound: 1, usage: 64 } as const;
 
@@ -71,7 +72,7 @@ function renderRecord(r: Chronology['caseRecords'][number], n: number): string[]
   const checked = s.checked ?? (s as { reviewed?: string }).reviewed ?? 'unknown';
   out.push(`- Procedure: ${line(s.procedure)}; pack version ${r.packVersion}, checked against its source ${checked}`);
   out.push(`- Outcome: ${line(s.outcome.title)} (\`${r.outcome}\`)`);
-  out.push(`- Immediate danger: ${s.immediateDanger ?? 'not asked'}`);
+  out.push(`- Immediate danger: ${line(immediateDangerText(s))}`);
   out.push(`- Risk level: ${s.riskLevel ? `${line(s.riskLevel.label)} (\`${s.riskLevel.id}\`)` : 'not assessed'}`);
   out.push(`- Started ${s.startedAt}, completed ${s.completedAt}`);
   out.push(`- Source: ${line(s.provenance)}`, '');

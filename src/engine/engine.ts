@@ -113,10 +113,14 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   const effectsOf = (before: ConversationState, after: ConversationState, now: string): Effect[] => {
-    // A run completes once: coming back to its outcome from an interrupt (emergency, check) is not a new completion.
-    if (after.node === before.node || before.ctx.completedAt !== null) return [];
+    if (after.node === before.node) return [];
     const found = stepOf(catalog, after.node);
     if (found?.step.kind !== 'outcome') return [];
+    // A run completes once: coming back to its outcome from an interrupt (emergency, check) is not a new completion.
+    // But an emergency raised after the outcome belongs on the run's record too, so the completion is written again
+    // (same completion time, so the same record, now with the emergency in it).
+    const completedAt = before.ctx.completedAt;
+    if (completedAt !== null && !(before.node === SPECIAL.emergency && (after.ctx.emergencies ?? []).some((e) => e.at > completedAt))) return [];
     return [{ type: 'case-completed', summary: caseSummary(found.p, after, found.step, now, catalog.common) }];
   };
 
@@ -137,8 +141,14 @@ export function createEngine(options: EngineOptions): Engine {
     result(state, now, { error: { code, message }, notice: { kind: 'error', title: message, lines: [] } });
 
   const move = (state: ConversationState, event: RunEvent, now: string, notice?: Notice): StepResult | null => {
-    const next = send(state, event);
-    if (!next) return null;
+    const sent = send(state, event);
+    if (!sent) return null;
+    // The emergency step shown from a step of the run (the danger question answered yes, or "emergency" typed at
+    // any point) is part of the run's record: when, and from where.
+    const next =
+      sent.node === SPECIAL.emergency && state.node !== SPECIAL.emergency
+        ? { ...sent, ctx: { ...sent.ctx, emergencies: [...(sent.ctx.emergencies ?? []), { at: now, from: state.node }] } }
+        : sent;
     return result(next, now, { notice, effects: effectsOf(state, next, now), changed: true });
   };
 
@@ -228,7 +238,8 @@ export function createEngine(options: EngineOptions): Engine {
         }
         return (
           move(state, { type: 'BACK', at: now }, now, { kind: 'info', title: 'Going back: change your answer.', lines: [] }) ??
-          fail(state, now, 'invalid_answer', 'There is no earlier answer to change.')
+          // Guidance, not a mistake: nothing to go back to is said plainly, with no "Error".
+          result(state, now, { notice: { kind: 'info', title: 'This is the first question: there is no earlier answer to change.', lines: [] } })
         );
       }
       case 'restart':

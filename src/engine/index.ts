@@ -2,4 +2,5 @@
 export { createEngine, commandOf, UnknownAreaError, type Engine, type EngineOptions } from './engine';
 export { provenance } from '../procedure/provenance';
 export { answerLabel } from './answer-label';
+export { immediateDangerText } from './summary-text';
 export * from './types';

@@ -35,6 +35,11 @@ export interface RunContext {
   selfCheck: { index: number; no: string[] } | null;
   startedAt: string;
   completedAt: string | null;
+  /**
+   * Each time the emergency (call 999) step was shown in this run: when, and from which step. Absent when it never
+   * was (and in states stored before it existed).
+   */
+  emergencies?: { at: string; from: NodeKey }[];
 }
 
 /**
@@ -157,7 +162,10 @@ export interface CaseSummary {
   provenance: string;
   caseRef: string | null;
   outcome: { step: string; title: string };
+  /** "yes" when the danger question was answered yes or the emergency step was shown at any point of the run. */
   immediateDanger: 'yes' | 'no' | null;
+  /** When the emergency step was shown, and at which step (its heading as the user saw it); absent in older records. */
+  emergencies?: { at: string; step: string; heading: string }[];
   answers: { step: string; heading: string; answer: string; label: string; at: string }[];
   indicators: TickedList[];
   riskLevel: { id: string; label: string } | null;

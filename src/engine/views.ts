@@ -110,6 +110,10 @@ export function caseSummary(
   }
   const dangerRec = state.ctx.answers[SPECIAL.danger] ?? state.ctx.answers[nodeKey(p.area, p.start)];
   const level = state.ctx.riskLevel ? p.riskLevels.find((r) => r.id === state.ctx.riskLevel) : undefined;
+  const emergencies = (state.ctx.emergencies ?? []).map((e) => ({ at: e.at, step: e.from, heading: headingOf(p, common, e.from) }));
+  // Immediate danger is recorded as it happened: the danger question's answer, or any time the emergency step was
+  // shown later in the run (never "no" when an emergency was raised).
+  const immediateDanger = emergencies.length > 0 || dangerRec?.v === 'yes' ? 'yes' : dangerRec ? 'no' : null;
   return {
     area: p.area,
     areaName: p.name,
@@ -119,7 +123,8 @@ export function caseSummary(
     provenance: provenance(p),
     caseRef: state.ctx.caseRef,
     outcome: { step: outcome.id, title: outcome.title },
-    immediateDanger: dangerRec ? (dangerRec.v === 'yes' ? 'yes' : 'no') : null,
+    immediateDanger,
+    emergencies,
     answers,
     indicators: tickedLists(p, state),
     riskLevel: level ? { id: level.id, label: level.label } : null,
@@ -365,4 +370,13 @@ export function glossaryNotice(catalog: Catalog, area: string | null, term: stri
 function caseReferenceFormatOf(p: Procedure): { description: string; example: string; inputPattern: string } {
   const rule = caseReferenceRule(p.caseReference);
   return { description: rule.description, example: rule.example, inputPattern: rule.inputPattern };
+}
+
+/** A place in a run as the user saw it named: a step's heading, or the area-neutral question's. */
+function headingOf(p: Procedure, common: Common, key: string): string {
+  if (key === SPECIAL.danger) return common.danger.heading;
+  if (key === SPECIAL.area) return common.area.heading;
+  if (key === SPECIAL.selfCheck) return p.selfCheck?.title ?? key;
+  const { step } = parseNodeKey(key);
+  return p.steps.find((s) => s.id === step)?.heading ?? key;
 }

@@ -50,6 +50,8 @@ export interface StoredStateV2 {
   returnTo?: string;
   /** Self-check progress: the index of the current question and the ids answered "no", space-separated. */
   selfCheck?: { index: number; no: string };
+  /** Each time the emergency step was shown: [the step it was shown from, seconds after startedAt]. */
+  emergencies?: [from: string, seconds: number][];
 }
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -92,6 +94,7 @@ function pack(state: ConversationState): StoredStateV2 {
     ...(ctx.caseRef !== null && { caseRef: ctx.caseRef }),
     ...(ctx.returnTo !== null && { returnTo: rel(ctx.returnTo) }),
     ...(ctx.selfCheck !== null && { selfCheck: { index: ctx.selfCheck.index, no: joinIds(ctx.selfCheck.no) } }),
+    ...(ctx.emergencies !== undefined && { emergencies: ctx.emergencies.map((e): [string, number] => [rel(e.from), seconds(e.at)]) }),
   };
 }
 
@@ -120,6 +123,7 @@ function unpack(stored: StoredStateV2): ConversationState {
     selfCheck: stored.selfCheck ? { index: stored.selfCheck.index, no: splitIds(stored.selfCheck.no) } : null,
     startedAt: stored.startedAt,
     completedAt: stored.completedAt === undefined ? null : time(stored.completedAt),
+    ...(stored.emergencies !== undefined && { emergencies: stored.emergencies.map(([from, seconds]) => ({ at: time(seconds), from: absolute(area, from) })) }),
   };
   return { v: 1, node: absolute(area, stored.node), seq: stored.seq, ctx };
 }
@@ -141,7 +145,8 @@ function isStoredV2(x: unknown): x is StoredStateV2 {
     optional(x.riskLevel, isString) &&
     optional(x.caseRef, isString) &&
     optional(x.returnTo, isString) &&
-    (x.selfCheck === undefined || (isRecord(x.selfCheck) && typeof x.selfCheck.index === 'number' && isString(x.selfCheck.no)))
+    (x.selfCheck === undefined || (isRecord(x.selfCheck) && typeof x.selfCheck.index === 'number' && isString(x.selfCheck.no))) &&
+    (x.emergencies === undefined || (Array.isArray(x.emergencies) && x.emergencies.every((e) => Array.isArray(e) && e.length === 2 && isString(e[0]) && isSeconds(e[1]))))
   );
 }
 

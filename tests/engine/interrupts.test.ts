@@ -70,8 +70,9 @@ describe.each(UNIQUE_PLACES.map((p) => [p.label, p] as const))('at %s', (_label,
       expect(back.state.node).toBe(place.node);
       expect(withoutRef(back.view)).toEqual(withoutRef(before));
       expect(back.view.ref).not.toBe(before.ref);
-      // Nothing the user had answered was lost or added.
-      expect({ ...back.state.ctx, returnTo: null }).toEqual({ ...beforeState.ctx, returnTo: null });
+      // Nothing the user had answered was lost or added; the emergency is on the run's record, with where it was.
+      expect({ ...back.state.ctx, returnTo: null, emergencies: undefined }).toEqual({ ...beforeState.ctx, returnTo: null, emergencies: undefined });
+      expect(back.state.ctx.emergencies?.at(-1)).toEqual({ at: expect.any(String) as unknown, from: place.node });
     },
   );
 
@@ -80,8 +81,9 @@ describe.each(UNIQUE_PLACES.map((p) => [p.label, p] as const))('at %s', (_label,
     const r = session.say('back');
     const previous = seen[seen.length - 1];
     if (!previous) {
-      // The first question has nothing before it.
-      expect(r.error?.code).toBe('invalid_answer');
+      // The first question has nothing before it: said as guidance, not as an error.
+      expect(r.error).toBeUndefined();
+      expect(r.notice).toEqual({ kind: 'info', title: 'This is the first question: there is no earlier answer to change.', lines: [] });
       expect(r.changed).toBe(false);
       expect(r.state).toEqual(session.results[session.results.length - 2]!.state);
       return;

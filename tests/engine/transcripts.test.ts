@@ -737,12 +737,19 @@ describe.each(MODES)('%s-area mode', (mode) => {
 
       // The case summary records what was chosen, with the times the engine was given.
       const completions = session.effects.filter((e) => e.effect.type === 'case-completed');
-      expect(completions).toHaveLength(1);
+      // Once, and again (the same completion, rewritten) only when an emergency was raised after the outcome.
+      const laterEmergency = (summary.emergencies ?? []).some((e) => e.at > summary.completedAt);
+      expect(completions).toHaveLength(laterEmergency ? 2 : 1);
       const completedTurn = completions[0]!.turn;
       expect(session.results[completedTurn]!.view.kind).toBe('outcome');
       expect(session.results[completedTurn - 1]!.view.kind).not.toBe('outcome');
-      expect(completions[0]!.effect.summary).toEqual(summary);
+      expect(completions.at(-1)!.effect.summary).toEqual(summary);
+      for (const c of completions) expect(c.effect.type === 'case-completed' && c.effect.summary.completedAt).toBe(at(completedTurn));
       const answers = [...open.answers, ...path.answers];
+      const shownAt = session.results.flatMap((r, i) => {
+        const before = session.results[i - 1];
+        return r.state.node === '@emergency' && before && before.state.node !== '@emergency' ? [{ at: at(i), step: before.state.node }] : [];
+      });
       expect(summary).toEqual({
         area: path.area,
         areaName: packs[path.area].name,
@@ -752,7 +759,9 @@ describe.each(MODES)('%s-area mode', (mode) => {
         provenance: path.outcome.provenance,
         caseRef: path.caseRef,
         outcome: { step: path.outcome.step, title: path.outcome.title },
-        immediateDanger: path.dangerYes ? 'yes' : 'no',
+        immediateDanger: path.dangerYes || shownAt.length > 0 ? 'yes' : 'no',
+        // Every time the emergency step was shown in the run, when and from where.
+        emergencies: shownAt.map((e) => ({ ...e, heading: headingOf(path.area, e.step) })),
         answers: answers.map(([step, answer, label]) => ({
           step,
           heading: headingOf(path.area, step),
@@ -794,9 +803,18 @@ describe('outcome effects', () => {
     const first = session.say('medium');
     expect(first.effects.map((e) => e.type)).toEqual(['case-completed']);
     expect(first.state.ctx.completedAt).toBe(at(session.turn));
-    for (const said of ['contacts', 'help', 'guidance', 'what is CAF', 'emergency', 'carry on', 'xyzzy']) {
+    for (const said of ['contacts', 'help', 'guidance', 'what is CAF', 'emergency']) {
       expect(session.say(said).effects).toEqual([]);
     }
+    // Coming back from an emergency raised after the outcome rewrites the same completion (same time) with the
+    // emergency on its record; nothing else does.
+    const resumed = session.say('carry on');
+    expect(resumed.effects.map((e) => e.type)).toEqual(['case-completed']);
+    const [rewritten] = resumed.effects;
+    expect(rewritten?.type === 'case-completed' && rewritten.summary.completedAt).toBe(first.state.ctx.completedAt);
+    expect(rewritten?.type === 'case-completed' && rewritten.summary.emergencies?.map((e) => e.heading)).toEqual(['refer to Children & Families Direct']);
+    expect(rewritten?.type === 'case-completed' && rewritten.summary.immediateDanger).toBe('yes');
+    expect(session.say('xyzzy').effects).toEqual([]);
     // Coming back from the emergency step keeps the time the outcome was first reached.
     expect(session.state.ctx.completedAt).toBe(first.state.ctx.completedAt);
     const back = session.say('back');

@@ -45,6 +45,8 @@ describe('state codec', () => {
       indicators: { vulnerability: 'chaotic-family homeless' },
       caseRef: 'AB123',
       returnTo: 'toolkit-signs',
+      // The emergency step shown from toolkit-signs, 300 s after the start: [step, seconds].
+      emergencies: [['toolkit-signs', 300]],
     };
     expect(JSON.parse(stored(session.state))).toEqual(expected);
     expect(readBack(stored(session.state))).toEqual(session.state);

@@ -12,7 +12,7 @@
  * Buttons and what they send back: see ./blocks/slack-action.ts.
  */
 import { CASE_REF_MAX } from '../../procedure/case-reference';
-import { SPECIAL, type ActionView, type CaseSummary, type ContactView, type Notice, type OptionView, type TickedList, type View } from '../../engine';
+import { immediateDangerText, SPECIAL, type ActionView, type CaseSummary, type ContactView, type Notice, type OptionView, type TickedList, type View } from '../../engine';
 import {
   actionRows,
   bold,
@@ -455,7 +455,7 @@ export function managerSummaryMessage(summary: CaseSummary, notificationId: stri
   const raised = when(raisedAt);
   const caseRef = summary.caseRef ?? 'none given';
   const riskLevel = summary.riskLevel?.label ?? 'not chosen on this path';
-  const danger = summary.immediateDanger === null ? 'not asked' : summary.immediateDanger;
+  const danger = immediateDangerText(summary);
   const acknowledged = acknowledgedAt === undefined ? null : when(acknowledgedAt);
   const field = (title: string, value: string) => ({ type: 'mrkdwn' as const, text: clipLines(`*${title}*\n${esc(oneLine(value))}`, LIMITS.fieldText), verbatim: true });
   const blocks: KnownBlock[] = [

@@ -9,7 +9,7 @@
  * shortened to a pointer ("type guidance").
  */
 import { CASE_REF_MAX } from '../../procedure/case-reference';
-import { SPECIAL, type ActionView, type CaseSummary, type ContactView, type Notice, type OptionView, type TickedList, type View } from '../../engine';
+import { immediateDangerText, SPECIAL, type ActionView, type CaseSummary, type ContactView, type Notice, type OptionView, type TickedList, type View } from '../../engine';
 import { CASE_REF_INPUT, CASE_REF_VALUE, CHECKLIST_VALUE, INDICATOR_INPUT_PREFIX, MANAGER_INPUT } from './cards/card-action';
 import {
   bullet,
@@ -432,7 +432,7 @@ export function managerSummaryCard(summary: CaseSummary, notificationId: string,
   const raised = when(raisedAt);
   const caseRef = summary.caseRef ?? 'none given';
   const riskLevel = summary.riskLevel?.label ?? 'not chosen on this path';
-  const danger = summary.immediateDanger === null ? 'not asked' : summary.immediateDanger;
+  const danger = immediateDangerText(summary);
   const acknowledged = acknowledgedAt === undefined ? null : when(acknowledgedAt);
   const body: CardElement[] = [
     textBlock('CSE risk summary', { size: 'small', isSubtle: true, spacing: 'none' }),

@@ -104,7 +104,8 @@ export function caseSummary(
       else if (step.kind === 'risk-level') label = p.riskLevels.find((r) => r.id === rec.v)?.label ?? rec.v;
       else if (step.kind === 'checklist') label = `${state.ctx.indicators[step.list]?.length ?? 0} ticked`;
       else if (step.kind === 'case-reference') label = state.ctx.caseRef ? 'given' : 'skipped';
-      else label = 'done';
+      // "Done: carry on" says the user read the step and went on, not that the tasks were done.
+      else label = 'acknowledged';
     }
     answers.push({ step: key, heading, answer: rec.v, label, at: rec.at });
   }

@@ -138,11 +138,31 @@ function durableReplies(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * One case record per run: a run (a conversation's procedure from its start to its outcome) is known by its start
+ * time, so going back from an outcome and choosing differently replaces the run's record instead of adding one.
+ */
+function recordPerRun(): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('case_records').addColumn('started_at', 'text').execute();
+      // Older rows were one per completion; each stands for a run of its own.
+      await sql`update case_records set started_at = completed_at where started_at is null`.execute(db);
+      await db.schema.createIndex('case_records_run').unique().on('case_records').columns(['conversation_id', 'started_at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('case_records_run').execute();
+      await db.schema.alterTable('case_records').dropColumn('started_at').execute();
+    },
+  };
+}
+
 /** Every migration, by name, for a dialect. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
     '0002_durable_replies': durableReplies(dialect),
+    '0003_record_per_run': recordPerRun(),
   };
 }
 

@@ -53,6 +53,8 @@ export interface CaseRecordsTable {
   outcome: string;
   summary: string;
   completed_at: string;
+  /** When the run started: one record per run (null only in rows written before runs were tracked). */
+  started_at: string | null;
 }
 
 export interface OutboxTable {

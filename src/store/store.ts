@@ -361,9 +361,45 @@ export class KyselyStore implements Store {
     // 3. What the turn produced.
     if (audit.length > 0) await t.insertInto('audit').values(audit).execute();
     if (record && completedAt) {
-      // Keyed by (conversation, completedAt): the same completion written again (a case reference added
-      // afterwards, a retried turn) updates its record; a new run of the conversation completes at a new time
-      // and gets a record of its own. The id of the first write stays.
+      // One record per run, keyed by (conversation, the run's start): the same run completed again (a case
+      // reference added afterwards, an emergency raised after the outcome, or back from the outcome and another
+      // answer) replaces its record, keeping the id of the first write; a new run (restart) starts at a new time
+      // and gets a record of its own. A record whose outcome or completion changed stays in the audit trail as
+      // superseded.
+      const startedAt = isoTime(record.summary.startedAt, 'summary.startedAt');
+      const earlier = await t
+        .selectFrom('case_records')
+        .select(['id', 'outcome', 'completed_at'])
+        .where('conversation_id', '=', record.conversationId)
+        .where('started_at', '=', startedAt)
+        .executeTakeFirst();
+      if (earlier) {
+        if (earlier.outcome !== record.outcome || earlier.completed_at !== completedAt) {
+          await t
+            .insertInto('audit')
+            .values(
+              auditValues([
+                {
+                  at: now,
+                  kind: 'record-superseded',
+                  conversationId: record.conversationId,
+                  userId: write.userId,
+                  area: record.area,
+                  packVersion: record.packVersion,
+                  step: null,
+                  code: `record=${earlier.id} outcome=${earlier.outcome} completedAt=${earlier.completed_at}`,
+                },
+              ]),
+            )
+            .execute();
+        }
+        await t
+          .updateTable('case_records')
+          .set({ case_ref: record.caseRef, area: record.area, pack_version: record.packVersion, outcome: record.outcome, summary: toJson(record.summary), completed_at: completedAt })
+          .where('id', '=', earlier.id)
+          .execute();
+        return this.afterRecord(t, write, version, now);
+      }
       const values = {
         id: randomUUID(),
         conversation_id: record.conversationId,
@@ -373,6 +409,7 @@ export class KyselyStore implements Store {
         outcome: record.outcome,
         summary: toJson(record.summary),
         completed_at: completedAt,
+        started_at: startedAt,
       };
       await t
         .insertInto('case_records')
@@ -388,6 +425,11 @@ export class KyselyStore implements Store {
         )
         .execute();
     }
+    return this.afterRecord(t, write, version, now);
+  }
+
+  /** The last writes of a turn, after its case record. */
+  private async afterRecord(t: Kysely<Database>, write: TurnWrite, version: number, now: string): Promise<TurnCommit> {
     await insertOutbox(t, write.outbox, now);
     return { status: 'committed', version };
   }

@@ -20,7 +20,8 @@ export interface StoredConversation {
 /** One audit row: ids and codes only, never names or free text. */
 export interface AuditEntry {
   at: string;
-  kind: 'turn' | 'notification-queued' | 'notification-sent' | 'notification-failed' | 'acknowledged' | 'retention';
+  /** `record-superseded`: a run's case record was replaced (its outcome changed); `code` says what it was. */
+  kind: 'turn' | 'notification-queued' | 'notification-sent' | 'notification-failed' | 'acknowledged' | 'retention' | 'record-superseded';
   conversationId: string | null;
   userId: string | null;
   area: string | null;

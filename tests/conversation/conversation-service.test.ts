@@ -268,6 +268,24 @@ describe.each(backends('conversation'))('conversation service on %s', (_name, ba
     expect(audit.filter((a) => a.kind === 'acknowledged')).toHaveLength(1);
   });
 
+  it('keeps one case record per run: back from the outcome and another answer replaces it, the first shown as superseded', async () => {
+    const store = await backend.open();
+    const service = new ConversationService(engine, store, capturedLogger().log);
+    await run(service, 'web:one-run', NOTTINGHAM_REFER);
+    const [first] = await store.caseRecords({ conversationId: 'web:one-run' });
+    expect(first?.outcome).toBe('outcome-refer-children-and-families-direct');
+    await service.handle(request('web:one-run', text('back'), 20));
+    await service.handle(request('web:one-run', text('2'), 21));
+    const records = await store.caseRecords({ conversationId: 'web:one-run' });
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ id: first?.id, outcome: 'outcome-monitor-not-open-case', caseRef: 'AB123' });
+    const superseded = (await store.audit({ conversationId: 'web:one-run' })).filter((a) => a.kind === 'record-superseded');
+    expect(superseded.map((a) => a.code)).toEqual([`record=${first?.id} outcome=outcome-refer-children-and-families-direct completedAt=${first?.completedAt}`]);
+    // A new run after "restart" is a record of its own.
+    await run(service, 'web:one-run', ['restart', ...NOTTINGHAM_REFER]);
+    expect(await store.caseRecords({ conversationId: 'web:one-run' })).toHaveLength(2);
+  });
+
   it('stores and logs nothing of a case reference it refused (a name typed in its place)', async () => {
     const store = await backend.open();
     const { log, lines } = capturedLogger();

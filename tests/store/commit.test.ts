@@ -208,7 +208,7 @@ describe.each(backends('commit'))('commitTurn on %s', (_name, backend) => {
     expect(await counts(backend)).toEqual({ conversations: 1, inbound: 2, audit: 2, caseRecords: 0, outbox: 0 });
   });
 
-  it('one case record per completion: the same completion again updates it, a later one adds another', async () => {
+  it('one case record per run: the same run completed again replaces it, a new run adds another', async () => {
     const store = await backend.open();
     await store.commitTurn(turn({ conversationId: 'c-1', inboundKey: 'k-1', now: at(0), caseRecord: caseRecord('c-1', null, at(0)) }));
     const [first] = await store.caseRecords({ conversationId: 'c-1' });
@@ -220,9 +220,21 @@ describe.each(backends('commit'))('commitTurn on %s', (_name, backend) => {
     expect(records).toHaveLength(1);
     expect(records[0]).toEqual({ ...caseRecord('c-1', 'CR-1', at(0)), id: first?.id });
 
-    // Restarted and completed again later: a record of its own.
+    expect((await store.audit({ conversationId: 'c-1' })).filter((a) => a.kind === 'record-superseded')).toEqual([]);
+
+    // Back from the outcome and another answer: the same run, another outcome. Its record is replaced (same id), and
+    // the earlier one is in the audit trail as superseded.
     await store.commitTurn(
-      turn({ conversationId: 'c-1', inboundKey: 'k-3', now: at(600), expectedVersion: 2, caseRecord: caseRecord('c-1', 'CR-2', at(600)) }),
+      turn({ conversationId: 'c-1', inboundKey: 'k-2b', now: at(90), expectedVersion: 2, caseRecord: caseRecord('c-1', 'CR-1', at(90), { outcome: `nottingham-city/monitor` }) }),
+    );
+    const replaced = await store.caseRecords({ conversationId: 'c-1' });
+    expect(replaced).toEqual([{ ...caseRecord('c-1', 'CR-1', at(90), { outcome: 'nottingham-city/monitor' }), id: first?.id }]);
+    const superseded = (await store.audit({ conversationId: 'c-1' })).filter((a) => a.kind === 'record-superseded');
+    expect(superseded.map((a) => a.code)).toEqual([`record=${first?.id} outcome=nottingham-city/open-case completedAt=${at(0)}`]);
+
+    // Restarted and completed again later: a new run, a record of its own.
+    await store.commitTurn(
+      turn({ conversationId: 'c-1', inboundKey: 'k-3', now: at(600), expectedVersion: 3, caseRecord: caseRecord('c-1', 'CR-2', at(600), { startedAt: at(500) }) }),
     );
     expect((await store.caseRecords({ conversationId: 'c-1' })).map((r) => r.caseRef)).toEqual(['CR-1', 'CR-2']);
     expect((await store.caseRecords({ caseRef: 'CR-2' })).map((r) => r.completedAt)).toEqual([at(600)]);
@@ -298,12 +310,13 @@ describe('SQLite shared by two processes', () => {
       });
     try {
       const [a, b] = await Promise.all([run('a'), run('b')]);
-      expect([...a.applied, ...b.applied]).toEqual(['0001_initial', '0002_durable_replies']);
+      expect([...a.applied, ...b.applied]).toEqual(['0001_initial', '0002_durable_replies', '0003_record_per_run']);
       const all = [...a.results, ...b.results];
       expect(all.filter((s) => s === 'committed')).toHaveLength(45); // 15 own each + 15 shared once
       expect(all.filter((s) => s === 'conflict')).toHaveLength(15);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // Two tsx processes compile the store from source before they race: seconds each on a loaded 2-core machine.
+  }, 90_000);
 });

@@ -74,14 +74,15 @@ export function summary(caseRef: string | null, completedAt: string): CaseSummar
   };
 }
 
-export function caseRecord(conversationId: string, caseRef: string | null, completedAt: string): CaseRecordWrite {
+/** A run's case record; a run is known by its start (`startedAt`, at(0) unless given). */
+export function caseRecord(conversationId: string, caseRef: string | null, completedAt: string, o: { startedAt?: string; outcome?: string } = {}): CaseRecordWrite {
   return {
     conversationId,
     caseRef,
     area: AREA,
     packVersion: PACK,
-    outcome: `${AREA}/open-case`,
-    summary: summary(caseRef, completedAt),
+    outcome: o.outcome ?? `${AREA}/open-case`,
+    summary: { ...summary(caseRef, completedAt), startedAt: o.startedAt ?? at(0) },
     completedAt,
   };
 }

@@ -20,6 +20,8 @@ import {
   glossaryNotice,
   guidanceNotice,
   helpNotice,
+  looksLikeQuestion,
+  questionNotice,
   refOf,
   renderView,
   stepOf,
@@ -303,7 +305,12 @@ export function createEngine(options: EngineOptions): Engine {
             if (command) return runCommand(state, command, now);
           }
           const event = answerEvent(state, exact ? exact.value : text, !exact, now);
-          if (typeof event === 'string') return fail(state, now, 'invalid_answer', event);
+          if (typeof event === 'string') {
+            // A question typed where an answer was expected is answered from the area's procedure, not told to
+            // "answer yes or no"; the step stays where it was.
+            if (!exact && looksLikeQuestion(text)) return result(state, now, { notice: questionNotice(catalog, state.ctx.area, text) });
+            return fail(state, now, 'invalid_answer', event);
+          }
           return move(state, event, now) ?? fail(state, now, 'invalid_answer', 'That answer does not fit this step.');
         }
         case 'answer': {

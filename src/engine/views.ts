@@ -381,3 +381,47 @@ function headingOf(p: Procedure, common: Common, key: string): string {
   const { step } = parseNodeKey(key);
   return p.steps.find((s) => s.id === step)?.heading ?? key;
 }
+
+/** Words too common to say what a question is about. */
+const COMMON_WORDS = new Set(['what', 'whats', 'who', 'whom', 'where', 'when', 'which', 'how', 'does', 'about', 'with', 'from', 'that', 'this', 'there', 'their', 'have', 'your', 'into', 'for', 'the', 'and', 'number', 'email', 'phone', 'call', 'send', 'contact', 'tell', 'need', 'should', 'could', 'would']);
+
+const words = (s: string): string[] =>
+  s
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()
+    .split(' ')
+    .filter((w) => w.length > 0);
+
+/** Whether typed text reads as a question rather than an answer. */
+export function looksLikeQuestion(text: string): boolean {
+  const first = words(text)[0] ?? '';
+  return /\?\s*$/.test(text) || ['what', 'whats', 'who', 'whom', 'where', 'when', 'why', 'how', 'which', 'can', 'could', 'should', 'do', 'does', 'is', 'are', 'tell'].includes(first);
+}
+
+/**
+ * A question typed where an answer was expected ("what is Tri X", "who do I email about police intelligence?"),
+ * answered only from the area's own procedure: the contacts and glossary entries it names, or, when it names none,
+ * a plain "I don't know that" with the contacts. Nothing is made up.
+ */
+export function questionNotice(catalog: Catalog, area: string | null, text: string): Notice {
+  const p = area ? catalog.procedures.get(area) : undefined;
+  if (!p) return { ...contactsNotice(catalog, area), title: "I can't answer that yet" };
+  const asked = ` ${words(text).join(' ')} `;
+  const topic = new Set(words(text).filter((w) => w.length >= 4 && !COMMON_WORDS.has(w)));
+  const named = (name: string) => asked.includes(` ${words(name).join(' ')} `);
+  // Two different words of the question in a contact's name and purpose: "police intelligence", not "manager" twice.
+  const about = (s: string) => new Set(words(s).filter((w) => topic.has(w))).size >= 2;
+  const contacts = p.contacts.filter((c) => named(c.name) || about(`${c.name} ${c.purpose ?? ''}`));
+  const glossary = p.glossary.filter((g) => named(g.term) || (g.expansion !== undefined && named(g.expansion)));
+  if (contacts.length === 0 && glossary.length === 0) {
+    return { ...contactsNotice(catalog, area), title: `I don't know that from the ${p.procedure}. Here are its contacts.` };
+  }
+  return {
+    kind: 'info',
+    title: `From the ${p.procedure}`,
+    lines: glossary.map((g) => `${g.term}${g.expansion ? ` (${g.expansion})` : ''}: ${g.meaning}`),
+    contacts: contacts.map((c) => contactView(p, c.id)),
+  };
+}

@@ -43,7 +43,9 @@ describe('renderView', () => {
     expect(tail).toMatch(/Family and care\n\s+1\. Live in a chaotic or dysfunctional family/);
     expect(tail).toMatch(/History and circumstances\n\s+8\. History of sexual\/physical\/emotional abuse or neglect/);
     expect(tail).toContain('(this is not an exhaustive list)');
-    expect(tail).toContain('What child sexual exploitation is');
+    // The long definition of CSE is behind "guidance", not printed before the checklist.
+    expect(tail).not.toContain('What child sexual exploitation is');
+    expect(tail).toContain('Encouraging people to seek help and support');
   });
 
   it('shows risk levels with their descriptions and the indicators ticked', () => {

@@ -41,8 +41,22 @@ export function guidanceViews(p: Procedure, ids: string[]): GuidanceView[] {
   });
 }
 
-/** The indicators ticked so far, grouped as the pack groups them. */
+/** The toolkit's own questions answered so far, shown with the indicators: "To include siblings: Yes". */
+export const TOOLKIT_QUESTIONS_LIST = '@toolkit-questions';
+
+/** The indicators ticked so far, grouped as the pack groups them, then the toolkit's questions answered so far. */
 export function tickedLists(p: Procedure, state: ConversationState): TickedList[] {
+  const answered = p.steps.flatMap((s) => {
+    if (s.kind !== 'question' || s.recordWithIndicators === undefined) return [];
+    const rec = state.ctx.answers[nodeKey(p.area, s.id)];
+    const label = rec ? s.answers.find((a) => a.id === rec.v)?.label : undefined;
+    return label === undefined ? [] : [`${s.recordWithIndicators}: ${label}`];
+  });
+  const questions: TickedList[] = answered.length === 0 ? [] : [{ list: TOOLKIT_QUESTIONS_LIST, title: 'Also recorded in the toolkit', groups: [{ title: 'Toolkit questions', items: answered }] }];
+  return [...indicatorsTicked(p, state), ...questions];
+}
+
+function indicatorsTicked(p: Procedure, state: ConversationState): TickedList[] {
   return p.indicatorLists
     .filter((l) => state.ctx.indicators[l.id] !== undefined)
     .map((l) => {

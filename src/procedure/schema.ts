@@ -140,6 +140,11 @@ export const QuestionStep = z
     kind: z.literal('question'),
     text: Text,
     answers: z.array(Answer).min(2).max(6),
+    /**
+     * A question that belongs to the toolkit: its answer is shown beside the ticked indicators (at the risk level,
+     * in the outcome and in the manager's summary) as "<this text>: <answer>".
+     */
+    recordWithIndicators: Text.optional(),
   })
   .strict();
 

@@ -658,6 +658,16 @@ function headingOf(area: AreaId, node: string): string {
   return step.heading;
 }
 
+/** The toolkit questions of a pack (recordWithIndicators) as a run's record lists them, from its answers. */
+function toolkitQuestions(area: AreaId, answers: (readonly [string, string, string])[]): TickedList[] {
+  const items = packs[area].steps.flatMap((s) => {
+    if (s.kind !== 'question' || !s.recordWithIndicators) return [];
+    const answered = answers.find(([step]) => step === `${area}/${s.id}`);
+    return answered ? [`${s.recordWithIndicators}: ${answered[2]}`] : [];
+  });
+  return items.length === 0 ? [] : [{ list: '@toolkit-questions', title: 'Also recorded in the toolkit', groups: [{ title: 'Toolkit questions', items }] }];
+}
+
 const shown = (c: ContactView): ContactShown => ({ name: c.name, phone: c.phone, email: c.email });
 const actionsShown = (actions: ActionView[]) => actions.map((a): [string, ContactShown[]] => [a.text, a.contacts.map(shown)]);
 
@@ -776,7 +786,8 @@ describe.each(MODES)('%s-area mode', (mode) => {
           label,
           at: session.answeredAt.get(step),
         })),
-        indicators: path.indicators,
+        // The ticked indicators, then the toolkit's own questions as they were answered.
+        indicators: [...path.indicators, ...toolkitQuestions(path.area, answers)],
         riskLevel: path.riskLevel,
         actions: session.view.kind === 'outcome' ? session.view.actions : [],
         startedAt: at(0),

@@ -370,7 +370,7 @@ describe('viewCard', () => {
     // The walk's largest cards carry every indicator: a strategy-meeting outcome and the signs checklist.
     const nottingham = catalogue.procedures.find((p) => p.area === 'nottingham-city')!;
     const every = nottingham.indicatorLists.flatMap((l) => l.groups.flatMap((g) => g.indicators)).length;
-    const ticked = (summary: CaseSummary) => summary.indicators.flatMap((l) => l.groups.flatMap((g) => g.items)).length;
+    const ticked = (summary: CaseSummary) => summary.indicators.filter((l) => l.list !== '@toolkit-questions').flatMap((l) => l.groups.flatMap((g) => g.items)).length;
     const withAll = CARDS.filter((c) => c.view.kind === 'outcome' && ticked(c.view.summary) === every);
     expect(new Set(withAll.map((c) => c.view.node))).toContain('nottingham-city/outcome-strategy-meeting');
     expect(withAll.every((c) => bytes(c.card) < MAX_CARD_BYTES)).toBe(true);
@@ -681,7 +681,8 @@ describe('a run played only by clicking card buttons', () => {
     click('Not an open case');
     expect(r.view.kind).toBe('risk-level');
     const riskCard = viewCard(r.view);
-    expect(listItems(riskCard)).toEqual(['Live in a chaotic or dysfunctional family', 'Homeless']);
+    // The ticked indicators, then the toolkit's own questions as answered.
+    expect(listItems(riskCard)).toEqual(['Live in a chaotic or dysfunctional family', 'Homeless', 'Particular attention to previous sexual abuse: Not known', 'To include siblings: No']);
     click('High');
     expect(r.view.title).toBe('Medium / high risk factors: refer to Children & Families Direct');
     const outcome = viewCard(r.view);

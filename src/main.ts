@@ -78,15 +78,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
     if (released > 0) log.info({ released }, 'outbox: leases of a stopped process released');
   }
   const webChat = webChatEnabled(config);
-  const onQueued = () => dispatcher.nudge();
   const webHosts = pageHosts(config.HOST, config.WEB_CHAT_HOSTS);
-  const server = createServer({ engine, conversations, log, clock, webChat, webHosts, storeDialect: store.dialect, onQueued, teams: teamsAuth, slack: slack !== null });
+  const server = createServer({ engine, conversations, log, clock, webChat, webHosts, storeDialect: store.dialect, teams: teamsAuth, slack: slack !== null });
   // A few turns working at once keep the event loop free to read (and acknowledge) new requests, and bound the memory
   // held by turns in flight.
-  mountTeams(server, { connection: teams, conversations, log, clock, onQueued, gate: new TurnGate(TEAMS_TURNS) });
+  mountTeams(server, { connection: teams, conversations, log, clock, gate: new TurnGate(TEAMS_TURNS) });
   const slackChannel =
     slack && slackModules
-      ? slackModules.mountSlack(server, { ...slack, conversations, areas: slackModules.homeAreasOf(procedures), log, clock, onQueued, gate: new TurnGate(SLACK_TURNS) })
+      ? slackModules.mountSlack(server, { ...slack, conversations, areas: slackModules.homeAreasOf(procedures), log, clock, gate: new TurnGate(SLACK_TURNS) })
       : null;
   if (!teams.authenticated) {
     // Loud on purpose: without an app id anyone who can reach /api/messages can drive the bot and make it call any

@@ -17,8 +17,6 @@ export interface ServerDeps {
   /** The host names the local page answers to (see pageHosts); the loopback names when not given. */
   webHosts?: readonly string[];
   storeDialect: 'sqlite' | 'postgres';
-  /** Called after a turn queued outbound messages, so they go out without waiting for the next poll. */
-  onQueued?: () => void;
   /** Shown on /healthz when the Teams endpoint is mounted (see mountTeams): whether its requests are authenticated. */
   teams?: 'authenticated' | 'unauthenticated';
   /** Shown on /healthz: whether the Slack endpoint is mounted (see mountSlack). */
@@ -54,7 +52,6 @@ export function createServer(deps: ServerDeps): restify.Server {
     clock: deps.clock,
     enabled: deps.webChat,
     hosts: deps.webHosts ?? LOOPBACK_HOSTS,
-    onQueued: deps.onQueued,
     provenance: engine.areas.map((a) => ({ ...a, provenance: engine.provenance(a.id) ?? '' })),
   });
 

@@ -348,15 +348,17 @@ export class ConversationService {
 /** A row as the store holds it right after the commit that wrote it. */
 function rowOf(write: OutboxWrite, now: string): OutboxRow {
   const { lease, ...rest } = write;
+  // The store normalises times to toISOString's form; the row handed over carries the same text.
+  const at = new Date(Date.parse(now)).toISOString();
   return {
     ...rest,
     lane: write.lane ?? write.id,
     seq: write.seq ?? 0,
     attempts: 0,
     status: 'pending',
-    nextAttemptAt: now,
+    nextAttemptAt: at,
     lastError: null,
-    createdAt: new Date(Date.parse(now)).toISOString(),
+    createdAt: at,
     lockedBy: lease?.worker ?? null,
     lockedUntil: lease?.until ?? null,
     sentAt: null,

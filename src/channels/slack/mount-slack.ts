@@ -30,8 +30,6 @@ export interface SlackDeps {
   areas: HomeArea[];
   log: Logger;
   clock: () => Date;
-  /** Called when a turn or an acknowledgement queued an outbox message. */
-  onQueued?: () => void;
   /** How many Slack turns work at once (see TurnGate). */
   gate?: TurnGate;
 }

@@ -55,7 +55,6 @@ export interface SlackBotDeps {
   areas: HomeArea[];
   log: Logger;
   clock: () => Date;
-  onQueued?: () => void;
 }
 
 /** Bolt's ack, whatever the request kind: an empty 200, or a body (a modal's response_action). */
@@ -128,7 +127,6 @@ export class SlackBot {
         return { messages: reply(turn).map((payload) => ({ payload })), ...(answer !== undefined && { response: answer }) };
       },
     });
-    if (outcome.status === 'reply' && outcome.result.effects.some((e) => e.type === 'notify-manager')) this.deps.onQueued?.();
     return outcome;
   }
 
@@ -349,7 +347,6 @@ export class SlackBot {
       if (message) await this.say(person, [ephemeral(message.channel, person.user, noticeMessage(NOT_SENT_TO_YOU))]);
       return;
     }
-    if (status === 'acknowledged') this.deps.onQueued?.();
     log.info({ notification: notificationId, status }, 'slack: summary acknowledged');
     const n = await conversations.getNotification(notificationId);
     if (!n || !message) return;

@@ -19,7 +19,6 @@ export interface TeamsDeps {
   conversations: ConversationService;
   log: Logger;
   clock: () => Date;
-  onQueued?: () => void;
   /** How many Teams turns work at once (see TurnGate). */
   gate?: TurnGate;
 }

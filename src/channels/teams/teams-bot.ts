@@ -26,8 +26,6 @@ export interface TeamsBotDeps {
   conversations: ConversationService;
   log: Logger;
   clock: () => Date;
-  /** Called when a turn queued an outbox message (a summary for a manager, an acknowledgement for a sender). */
-  onQueued?: () => void;
 }
 
 /** An HTTP answer for the channel service; for an invoke its body is the invoke response. */
@@ -115,10 +113,8 @@ export class TeamsBot {
     };
   }
 
-  private async handle(request: TurnRequest): Promise<TurnOutcome> {
-    const outcome = await this.deps.conversations.handle(request);
-    if (outcome.status === 'reply' && outcome.result.effects.some((e) => e.type === 'notify-manager')) this.deps.onQueued?.();
-    return outcome;
+  private handle(request: TurnRequest): Promise<TurnOutcome> {
+    return this.deps.conversations.handle(request);
   }
 
   private async onPersonalMessage(activity: TeamsActivity): Promise<void> {
@@ -197,7 +193,6 @@ export class TeamsBot {
     const managerId = userIdOf(activity.from);
     const status = await conversations.acknowledge(notificationId, managerId, this.now());
     if (status === 'unknown') return { toast: 'That summary was not sent to you.', send: [] };
-    if (status === 'acknowledged') this.deps.onQueued?.();
     const notification = await conversations.getNotification(notificationId);
     if (!notification) return { toast: 'Acknowledged.', send: [] };
     log.info({ notification: notificationId, status }, 'teams: summary acknowledged');
@@ -270,7 +265,7 @@ export class TeamsBot {
 }
 
 /** The conversation input of a card click (acknowledge is not a turn). */
-function inputOf(action: Exclude<CardAction, { verb: 'acknowledge' }>): Input {
+export function inputOf(action: Exclude<CardAction, { verb: 'acknowledge' }>): Input {
   switch (action.verb) {
     case 'answer':
       return { type: 'answer', ref: action.ref, value: action.value };

@@ -35,7 +35,7 @@ export interface ConnectorOutbound {
 }
 
 export interface TeamsConnection {
-  adapter: CloudAdapter;
+  /** Checks inbound requests (mount-teams). */
   auth: ConfigurationBotFrameworkAuthentication;
   outbound: ConnectorOutbound;
   /** The bot's app id ('' when authentication is off). */
@@ -48,11 +48,9 @@ export interface TeamsConnection {
 /** Public-cloud Bot Framework scope for tokens the bot sends to the channel service. */
 export const BOT_FRAMEWORK_SCOPE = 'https://api.botframework.com';
 
-/** Builds the adapter; with an app id every inbound request's JWT is checked, without one nothing is. */
 type ConnectorFactory = ReturnType<ConfigurationBotFrameworkAuthentication['createConnectorFactory']>;
 type ClaimsIdentity = AuthenticateRequestResult['claimsIdentity'];
 type ConnectorClient = Awaited<ReturnType<ConnectorFactory['create']>>;
-type UserTokenClient = Awaited<ReturnType<ConfigurationBotFrameworkAuthentication['createUserTokenClient']>>;
 
 /** A Map that forgets its oldest entry past `max` (serviceUrl comes from the request, so the keys are not ours). */
 class Bounded<V> {
@@ -128,56 +126,21 @@ async function sendJson(client: ConnectorClient, method: 'POST' | 'PUT', url: UR
 }
 
 /**
- * The reply of a turn (Conversations.replyToActivity) sent as plain JSON over a keep-alive agent, skipping the SDK's
- * model serializer and HTTP pipeline: on every turn they walked the whole card (~5-8% of a turn's CPU, profiled).
- * The request is the one the SDK sends (same URL, body and bearer token); everything else stays with the SDK.
- */
-function withLeanReplies(client: ConnectorClient): ConnectorClient {
-  const base = (client as unknown as { baseUri?: string }).baseUri;
-  if (!base) return client;
-  const root = base.endsWith('/') ? base : `${base}/`;
-  const reply = async (conversationId: string, activityId: string, activity: unknown) => {
-    const url = new URL(`v3/conversations/${encodeURIComponent(conversationId)}/activities/${encodeURIComponent(activityId)}`, root);
-    return ((await sendJson(client, 'POST', url, activity)) ?? {}) as { id?: string };
-  };
-  client.conversations.replyToActivity = reply as unknown as ConnectorClient['conversations']['replyToActivity'];
-  return client;
-}
-
-/**
- * The SDK's authentication, but reusing connector clients. CloudAdapter builds a new ConnectorClient and a new
- * UserTokenClient, each with its own HTTP pipeline, for every inbound activity: about a tenth of a turn's CPU when
- * profiled (docs/benchmarks.md). The clients hold no per-turn state (their credentials fetch and cache tokens
- * themselves), so one per bot identity, service URL and audience is kept, as the SDK's older BotFrameworkAdapter did.
+ * The SDK's authentication, but reusing connector clients: every outbound call (teams-bot, the outbox) asks for a
+ * client for its service URL, and the SDK would build a new one, with its own HTTP pipeline, each time (about a tenth
+ * of a turn's CPU when profiled, docs/benchmarks.md). The clients hold no per-call state (their credentials fetch
+ * and cache tokens themselves), so one per bot identity, service URL and audience is kept.
  */
 class ReusingAuthentication extends ConfigurationBotFrameworkAuthentication {
   private readonly connectors = new Bounded<ConnectorClient>(256);
-  private readonly tokenClients = new Bounded<UserTokenClient>(16);
-
-  private static botOf(identity: ClaimsIdentity): string {
-    return identity.getClaimValue('aud') ?? '';
-  }
-
-  private reusing(factory: ConnectorFactory, identity: ClaimsIdentity): ConnectorFactory {
-    const bot = ReusingAuthentication.botOf(identity);
-    const reusing: Pick<ConnectorFactory, 'create'> = {
-      create: (serviceUrl: string, audience?: string) =>
-        this.connectors.get(`${bot}\n${serviceUrl}\n${audience ?? ''}`, async () => withLeanReplies(await factory.create(serviceUrl, audience))),
-    };
-    return reusing;
-  }
-
-  override async authenticateRequest(...args: Parameters<ConfigurationBotFrameworkAuthentication['authenticateRequest']>): Promise<AuthenticateRequestResult> {
-    const result = await super.authenticateRequest(...args);
-    return result.connectorFactory ? { ...result, connectorFactory: this.reusing(result.connectorFactory, result.claimsIdentity) } : result;
-  }
 
   override createConnectorFactory(identity: ClaimsIdentity): ConnectorFactory {
-    return this.reusing(super.createConnectorFactory(identity), identity);
-  }
-
-  override createUserTokenClient(identity: ClaimsIdentity): Promise<UserTokenClient> {
-    return this.tokenClients.get(ReusingAuthentication.botOf(identity), () => super.createUserTokenClient(identity));
+    const factory = super.createConnectorFactory(identity);
+    const bot = identity.getClaimValue('aud') ?? '';
+    const reusing: Pick<ConnectorFactory, 'create'> = {
+      create: (serviceUrl: string, audience?: string) => this.connectors.get(`${bot}\n${serviceUrl}\n${audience ?? ''}`, () => factory.create(serviceUrl, audience)),
+    };
+    return reusing;
   }
 }
 
@@ -221,6 +184,7 @@ function outboundOf(adapter: TeamsAdapter, auth: ConfigurationBotFrameworkAuthen
   };
 }
 
+/** Builds the connection; with an app id every inbound request's JWT is checked, without one nothing is. */
 export function connectTeams(settings: TeamsSettings): TeamsConnection {
   const appId = settings.appId?.trim() ?? '';
   const auth = new ReusingAuthentication({
@@ -231,5 +195,5 @@ export function connectTeams(settings: TeamsSettings): TeamsConnection {
     MicrosoftAppTenantId: settings.tenantId ?? '',
   });
   const adapter = new TeamsAdapter(auth);
-  return { adapter, auth, outbound: outboundOf(adapter, auth, appId, BOT_FRAMEWORK_SCOPE), appId, authenticated: appId !== '', audience: BOT_FRAMEWORK_SCOPE };
+  return { auth, outbound: outboundOf(adapter, auth, appId, BOT_FRAMEWORK_SCOPE), appId, authenticated: appId !== '', audience: BOT_FRAMEWORK_SCOPE };
 }

@@ -19,7 +19,6 @@ export interface WebDeps {
   enabled: boolean;
   /** The host names the page answers to; any other Host, or another site's Origin, is refused (see pageOnly). */
   hosts: readonly string[];
-  onQueued?: () => void;
   /** Pack provenance per area, shown on the page. */
   provenance: { id: string; name: string; provenance: string }[];
 }
@@ -126,7 +125,6 @@ export function mountWeb(server: restify.Server, deps: WebDeps): void {
         res.send(200, outcome.response ?? { duplicate: true });
         return;
       }
-      if (outcome.result.effects.some((e) => e.type === 'notify-manager')) deps.onQueued?.();
       res.send(200, outcome.response);
     }),
   );

@@ -319,9 +319,7 @@ export async function startSlack(options: SlackHarnessOptions = {}) {
   let now = new Date('2026-11-22T10:00:00Z');
   const clock = () => now;
   const conversations = new ConversationService(engine, store, log);
-  let queued = 0;
-  const onQueued = () => queued++;
-  const server: Server = createServer({ engine, conversations, log, clock, webChat: options.webChat ?? false, storeDialect: store.dialect, onQueued, slack: true });
+  const server: Server = createServer({ engine, conversations, log, clock, webChat: options.webChat ?? false, storeDialect: store.dialect, slack: true });
   const slack = mountSlack(server, {
     token: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
@@ -330,7 +328,6 @@ export async function startSlack(options: SlackHarnessOptions = {}) {
     areas: homeAreasOf(catalogue.procedures),
     log,
     clock,
-    onQueued,
     ...(options.gate && { gate: options.gate }),
   });
   const deliverer = SlackDeliverer.create({ token: BOT_TOKEN, apiUrl: API_URL, notifications: conversations, log });
@@ -397,7 +394,6 @@ export async function startSlack(options: SlackHarnessOptions = {}) {
     url,
     now: () => now,
     health: async () => (await fetch(`${base}/healthz`)).json() as Promise<Record<string, unknown>>,
-    queued: () => queued,
     advance(ms: number) {
       now = new Date(now.getTime() + ms);
     },

@@ -25,6 +25,7 @@ import {
 } from '../../../src/channels/teams/cards';
 import type { CaseSummary, ContactView, Engine, Input, Notice, View } from '../../../src/engine';
 import { allViews, engines, type Seen } from '../../support/view-walk';
+import { inputOf } from '../../../src/channels/teams/teams-bot';
 import { loadCatalogue } from '../../../src/procedure/load';
 
 const catalogue = loadCatalogue(resolve(__dirname, '../../../dialogs'));
@@ -537,17 +538,10 @@ function expectedAction(action: Json, inputs: Json): CardAction {
   return data as CardAction;
 }
 
+/** The engine input of a click, as the bot makes it (an acknowledgement is not a turn). */
 function toInput(action: CardAction): Input {
-  switch (action.verb) {
-    case 'answer':
-      return { type: 'answer', ref: action.ref, value: action.value };
-    case 'command':
-      return { type: 'command', command: action.command };
-    case 'send-summary':
-      return { type: 'send-summary', ref: action.ref, manager: { id: action.manager } };
-    case 'acknowledge':
-      throw new Error('not an engine input');
-  }
+  if (action.verb === 'acknowledge') throw new Error('not an engine input');
+  return inputOf(action);
 }
 
 describe('parseCardAction', () => {

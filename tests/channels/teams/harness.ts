@@ -263,11 +263,10 @@ export async function startTeams(options: TeamsHarnessOptions = {}) {
   let now = new Date('2026-11-22T10:00:00Z');
   const clock = () => now;
   const conversations = new ConversationService(engine, store, log);
-  let queued = 0;
   const connection = connectTeams({ appId, appPassword: appId ? 'test-secret' : undefined, appType: 'SingleTenant', tenantId: TENANT });
   const teams = connection.authenticated ? 'authenticated' : 'unauthenticated';
-  const server: Server = createServer({ engine, conversations, log, clock, webChat: false, storeDialect: store.dialect, onQueued: () => queued++, teams });
-  mountTeams(server, { connection, conversations, log, clock, onQueued: () => queued++ });
+  const server: Server = createServer({ engine, conversations, log, clock, webChat: false, storeDialect: store.dialect, teams });
+  mountTeams(server, { connection, conversations, log, clock });
   const dispatcher = new OutboxDispatcher(store, { teams: new TeamsDeliverer(connection, conversations, log) }, log, { worker: 'test-worker', clock, baseDelayMs: 1000 });
   conversations.attach(dispatcher);
   await new Promise<void>((resolve) => {
@@ -298,7 +297,6 @@ export async function startTeams(options: TeamsHarnessOptions = {}) {
     post,
     url,
     health: async () => (await fetch(url.replace('/api/messages', '/healthz'))).json() as Promise<Record<string, unknown>>,
-    queued: () => queued,
     now: () => now,
     advance(ms: number) {
       now = new Date(now.getTime() + ms);
